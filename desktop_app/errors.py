@@ -80,8 +80,7 @@ class UnlockThrottled(CaseNotesError):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         super().__init__(
-            f"Several wrong attempts in a row. Please wait {int(seconds + 0.999)} seconds "
-            "before trying again.",
+            f"Several wrong attempts in a row. Please wait {int(seconds + 0.999)} seconds before trying again.",
             "Nothing has been changed or locked out; the wait only slows down guessing.",
         )
 
@@ -120,9 +119,7 @@ class VaultInUse(CaseNotesError):
 
 
 class StorageFull(CaseNotesError):
-    default_advice = (
-        "Nothing already saved has been lost. Free some space on this disk, then save again."
-    )
+    default_advice = "Nothing already saved has been lost. Free some space on this disk, then save again."
 
 
 class StorageReadOnly(CaseNotesError):

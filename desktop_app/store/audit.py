@@ -23,11 +23,20 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _digest(prev_hash: str, event_id: int, at: str, actor: str, action: str,
-            subject_type: str | None, subject_id: str | None, details: str) -> str:
+def _digest(
+    prev_hash: str,
+    event_id: int,
+    at: str,
+    actor: str,
+    action: str,
+    subject_type: str | None,
+    subject_id: str | None,
+    details: str,
+) -> str:
     body = json.dumps(
         [event_id, at, actor, action, subject_type, subject_id, details],
-        ensure_ascii=True, separators=(",", ":"),
+        ensure_ascii=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
@@ -91,6 +100,14 @@ def recent_events(conn: Any, limit: int = 200) -> list[dict[str, Any]]:
         (limit,),
     ).fetchall()
     return [
-        {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "subject_type": r[4], "subject_id": r[5], "details": json.loads(r[6])}
+        {
+            "id": r[0],
+            "at": r[1],
+            "actor": r[2],
+            "action": r[3],
+            "subject_type": r[4],
+            "subject_id": r[5],
+            "details": json.loads(r[6]),
+        }
         for r in rows
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
@@ -13,7 +14,7 @@ from desktop_app.errors import CaseNotesError, StorageFull, StorageReadOnly, Vau
 DB_NAME = "vault.db"
 PAGE_CACHE_KIB = 48 * 1024  # 48 MB: inside the 32-64 MB band; closes most of the cold-read gap
 
-Connection = sqlcipher.Connection
+Connection: TypeAlias = Any  # sqlcipher3 ships no type information
 DatabaseError = sqlcipher.DatabaseError
 
 
@@ -47,7 +48,7 @@ def open_database(path: Path, data_key: bytes, *, create: bool = False) -> Conne
         os.close(fd)
     elif not path.exists():
         raise FileNotFoundError(path)
-    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn: Connection = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute("PRAGMA cipher_memory_security = ON")

@@ -89,7 +89,9 @@ class KeySlots:
         kdf_json = params.to_json()
         wrapping = kdf.derive(passphrase, params)
         nonce = os.urandom(12)
-        ciphertext = AESGCM(wrapping).encrypt(nonce, data_key, _aad(self.vault_id, "passphrase", "passphrase", kdf_json))
+        ciphertext = AESGCM(wrapping).encrypt(
+            nonce, data_key, _aad(self.vault_id, "passphrase", "passphrase", kdf_json)
+        )
         self._replace(
             {
                 "id": "passphrase",
@@ -127,7 +129,9 @@ class KeySlots:
     def unwrap_passphrase(self, passphrase: str) -> bytes:
         slot = self.slot("passphrase")
         if slot is None:
-            raise KeySlotsDamaged("This vault has no passphrase slot.", "Open it with your recovery key and set a passphrase.")
+            raise KeySlotsDamaged(
+                "This vault has no passphrase slot.", "Open it with your recovery key and set a passphrase."
+            )
         params = kdf.KdfParams.from_json(slot.get("kdf"))
         try:
             nonce = bytes.fromhex(slot["nonce"])
@@ -136,7 +140,9 @@ class KeySlots:
             raise KeySlotsDamaged("The passphrase slot in the key-slot file is malformed.") from exc
         wrapping = kdf.derive(passphrase, params)
         try:
-            data_key = AESGCM(wrapping).decrypt(nonce, ciphertext, _aad(self.vault_id, "passphrase", "passphrase", slot["kdf"]))
+            data_key = AESGCM(wrapping).decrypt(
+                nonce, ciphertext, _aad(self.vault_id, "passphrase", "passphrase", slot["kdf"])
+            )
         except (InvalidTag, ValueError) as exc:
             raise WrongPassphrase("That passphrase does not open this vault.") from exc
         if not hmac.compare_digest(key_check(data_key, self.vault_id), self.key_check):
@@ -184,7 +190,12 @@ class KeySlots:
             slots = body["slots"]
         except KeyError as exc:
             raise KeySlotsDamaged("The key-slot file is missing a required part.") from exc
-        if not (isinstance(vault_id, str) and isinstance(generation, int) and isinstance(check, str) and isinstance(slots, list)):
+        if not (
+            isinstance(vault_id, str)
+            and isinstance(generation, int)
+            and isinstance(check, str)
+            and isinstance(slots, list)
+        ):
             raise KeySlotsDamaged("The key-slot file has malformed fields.")
         if not all(isinstance(s, dict) for s in slots):
             raise KeySlotsDamaged("The key-slot file has malformed slots.")

@@ -14,10 +14,34 @@ from pathlib import Path
 
 import platformdirs
 
-SYNC_FOLDER_MARKERS = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "nextcloud", "owncloud", "box sync", "mega")
+SYNC_FOLDER_MARKERS = (
+    "dropbox",
+    "onedrive",
+    "google drive",
+    "googledrive",
+    "icloud",
+    "nextcloud",
+    "owncloud",
+    "box sync",
+    "mega",
+)
 NETWORK_FS_TYPES = {
-    "nfs", "nfs4", "cifs", "smbfs", "smb3", "ncpfs", "afs", "9p", "fuse.sshfs",
-    "fuse.rclone", "davfs", "fuse.davfs2", "glusterfs", "ceph", "lustre", "fuse.gvfsd-fuse",
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "ncpfs",
+    "afs",
+    "9p",
+    "fuse.sshfs",
+    "fuse.rclone",
+    "davfs",
+    "fuse.davfs2",
+    "glusterfs",
+    "ceph",
+    "lustre",
+    "fuse.gvfsd-fuse",
 }
 
 
@@ -39,7 +63,9 @@ def _mount_fs_type(path: Path) -> str | None:
         if len(parts) < 3:
             continue
         mount_point = parts[1].replace("\\040", " ")
-        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(mount_point) >= len(best):
+        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(mount_point) >= len(
+            best
+        ):
             best, best_type = mount_point, parts[2]
     return best_type
 

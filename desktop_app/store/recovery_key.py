@@ -56,8 +56,7 @@ def parse_key(text: str) -> bytes:
         )
     if len(cleaned) != CHARS:
         raise MistypedRecoveryKey(
-            f"The recovery key should have {CHARS} letters and digits (14 groups of four); "
-            f"this one has {len(cleaned)}."
+            f"The recovery key should have {CHARS} letters and digits (14 groups of four); this one has {len(cleaned)}."
         )
     number = 0
     for ch in cleaned:

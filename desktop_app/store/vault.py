@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from desktop_app.errors import (
     WrongPassphrase,
     WrongRecoveryKey,
 )
-from desktop_app.store import audit, keyslots, kdf, migrations, recovery_key
+from desktop_app.store import audit, kdf, keyslots, migrations, recovery_key
 from desktop_app.store.atomic import storage_error
 from desktop_app.store.connection import DB_NAME, Connection, DatabaseError, classify, open_database
 from desktop_app.store.instance_lock import InstanceLock
@@ -77,7 +77,7 @@ class OpenVault:
     # -- lifecycle ----------------------------------------------------------------------
     @property
     def closed(self) -> bool:
-        return self.conn is None  # type: ignore[comparison-overlap]
+        return self.conn is None
 
     @property
     def needs_passphrase(self) -> bool:
@@ -98,7 +98,7 @@ class OpenVault:
             pass  # locking must always succeed, even on a full or damaged disk
         finally:
             self.conn.close()
-            self.conn = None  # type: ignore[assignment]
+            self.conn = None
             for i in range(len(self._data_key)):
                 self._data_key[i] = 0
 
@@ -138,7 +138,10 @@ class OpenVault:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
             audit.append_event(conn, "vault.setting_changed", actor=self.info.owner_name, details={"key": key})
         self.info = self._read_info()
 
@@ -151,12 +154,21 @@ class OpenVault:
         with self.transaction():
             audit.append_event(self.conn, "vault.passphrase_changed", actor=self.info.owner_name)
 
+    def change_passphrase(self, current: str, new_passphrase: str, params: kdf.KdfParams | None = None) -> None:
+        """Check the current passphrase against the slot, then re-wrap under the new one."""
+        slots, _ = self.folder.read_slots()
+        if slots.unwrap_passphrase(current) != bytes(self._data_key):
+            raise WrongPassphrase("The current passphrase is not right.")
+        self.set_passphrase(new_passphrase, params)
+
     def add_escrow(self, escrow: Escrow) -> None:
         slots = self.folder.load_slots_for_rewrite(bytes(self._data_key))
         slots.set_escrow(bytes(self._data_key), escrow.recipient, escrow.fingerprint)
         keyslots.write(self.folder.path, slots)
         with self.transaction():
-            audit.append_event(self.conn, "vault.escrow_added", actor=self.info.owner_name, details={"fingerprint": escrow.fingerprint})
+            audit.append_event(
+                self.conn, "vault.escrow_added", actor=self.info.owner_name, details={"fingerprint": escrow.fingerprint}
+            )
 
     # -- copies -------------------------------------------------------------------------
     def export_encrypted_copy(self, dest: Path) -> None:
@@ -269,8 +281,13 @@ class VaultFolder:
                         ],
                     )
                     audit.append_event(
-                        conn, "vault.created", actor=owner_name.strip(),
-                        details={"escrow": escrow.fingerprint if escrow else None, "schema_version": migrations.current_version(conn)},
+                        conn,
+                        "vault.created",
+                        actor=owner_name.strip(),
+                        details={
+                            "escrow": escrow.fingerprint if escrow else None,
+                            "schema_version": migrations.current_version(conn),
+                        },
                     )
             except DatabaseError as exc:
                 conn.close()
@@ -370,7 +387,9 @@ class VaultFolder:
         slots, notices = self.read_slots()
         slot = slots.slot("escrow")
         if slot is None:
-            raise UsageError("This vault has no organisation escrow slot.", "It was created without an escrow key in policy.")
+            raise UsageError(
+                "This vault has no organisation escrow slot.", "It was created without an escrow key in policy."
+            )
         identities = []
         for line in identity_text.splitlines():
             line = line.strip()
@@ -385,7 +404,10 @@ class VaultFolder:
             payload = json.loads(pyrage.decrypt(bytes.fromhex(slot["ciphertext"]), identities))
             data_key = bytes.fromhex(payload["data_key"])
         except pyrage.DecryptError as exc:
-            raise WrongRecoveryKey("That escrow identity does not open this vault.", "Check you have the organisation's escrow key for this vault.") from exc
+            raise WrongRecoveryKey(
+                "That escrow identity does not open this vault.",
+                "Check you have the organisation's escrow key for this vault.",
+            ) from exc
         except (KeyError, ValueError, TypeError) as exc:
             raise KeySlotsDamaged("The escrow slot in the key-slot file is damaged.") from exc
         if payload.get("vault_id") != slots.vault_id or not slots.check_data_key(data_key):
@@ -408,7 +430,9 @@ class VaultFolder:
             self._migrate(conn, data_key)
             with _tx(conn):
                 owner = conn.execute("SELECT value FROM meta WHERE key = 'owner_name'").fetchone()
-                audit.append_event(conn, "vault.unlocked", actor=owner[0] if owner else "unknown", details={"method": how})
+                audit.append_event(
+                    conn, "vault.unlocked", actor=owner[0] if owner else "unknown", details={"method": how}
+                )
         except DatabaseError as exc:
             conn.close()
             raise classify(exc, "opening the vault") from exc

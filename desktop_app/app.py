@@ -1,0 +1,26 @@
+"""Start-up: paths, QApplication, the first window. Kept lean so the unlock screen
+appears quickly; the heavy modules load when the vault opens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from desktop_app import APP_NAME, __version__
+
+
+def run_application(vault_dir: str | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.store.location import default_vault_dir
+    from desktop_app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("SafeguardingCaseNotes")
+    app.setStyle("Fusion")
+    window = MainWindow(Path(vault_dir).expanduser() if vault_dir else default_vault_dir())
+    window.show()
+    window.start()
+    return int(app.exec())

@@ -1,0 +1,310 @@
+"""The application window: one window whose pages follow the vault's state.
+
+Locked: welcome, create, recovery-key and unlock pages. Unlocked: a workspace widget
+that is built fresh at every unlock and destroyed at every lock, so no record can
+survive a lock in any widget, model or dialog (dialogs are children of the workspace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.errors import CaseNotesError, NotAVault
+from desktop_app.store.vault import CreatedVault, OpenVault, VaultFolder
+from desktop_app.ui.background import BackgroundRunner
+from desktop_app.ui.change_passphrase_dialog import ChangePassphraseDialog
+from desktop_app.ui.pages.create_vault_page import CreateVaultPage
+from desktop_app.ui.pages.recovery_key_page import RecoveryKeyPage
+from desktop_app.ui.pages.unlock_page import UnlockPage
+from desktop_app.ui.pages.welcome_page import WelcomePage
+from desktop_app.ui.widgets.message_area import MessageArea
+
+WorkspaceFactory = Callable[["MainWindow"], QWidget]
+
+
+def default_workspace(window: MainWindow) -> QWidget:
+    from desktop_app.ui.vault_home import VaultHome
+
+    assert window.vault is not None
+    return VaultHome(window.runner, window.vault)
+
+
+class MainWindow(QMainWindow):
+    locked = Signal()
+    unlocked = Signal()
+
+    def __init__(
+        self,
+        vault_dir: Path,
+        *,
+        runner: BackgroundRunner | None = None,
+        workspace_factory: WorkspaceFactory | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 720)
+        self.vault_dir = Path(vault_dir)
+        self.runner = runner or BackgroundRunner(self)
+        self.workspace_factory = workspace_factory or default_workspace
+        self.folder: VaultFolder | None = None
+        self.vault: OpenVault | None = None
+        self.workspace: QWidget | None = None
+        self._pending_created: CreatedVault | None = None
+
+        self.welcome = WelcomePage()
+        self.create_page = CreateVaultPage(self.vault_dir)
+        self.recovery_page = RecoveryKeyPage()
+        self.unlock_page = UnlockPage()
+        self.stack = QStackedWidget()
+        for page in (self.welcome, self.create_page, self.recovery_page, self.unlock_page):
+            self.stack.addWidget(page)
+        self.notice = MessageArea()
+        # Banners (e.g. outstanding follow-ups) are added here by the workspace.
+        self.banner_area = QWidget()
+        self.banner_layout = QVBoxLayout(self.banner_area)
+        self.banner_layout.setContentsMargins(0, 0, 0, 0)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.banner_area)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.status = QLabel("Locked")
+        self.statusBar().addWidget(self.status)
+
+        self._build_actions()
+        self.welcome.create_requested.connect(self.show_create)
+        self.welcome.open_requested.connect(self.choose_vault_folder)
+        self.create_page.back_requested.connect(self._back_from_create)
+        self.create_page.create_requested.connect(self._create_vault)
+        self.recovery_page.confirmed.connect(self._recovery_key_kept)
+        self.unlock_page.unlock_requested.connect(self._unlock)
+        self.unlock_page.open_other_requested.connect(self.choose_vault_folder)
+        self.unlock_page.create_requested.connect(self.show_create)
+        self.runner.busy_changed.connect(self._busy_changed)
+
+    # -- actions and menus -----------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.lock_action = QAction("&Lock", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setStatusTip("Lock the vault now and clear the screen")
+        self.lock_action.triggered.connect(lambda: self.lock("manual"))
+        self.change_passphrase_action = QAction("Change &passphrase…", self)
+        self.change_passphrase_action.triggered.connect(self.change_passphrase)
+        self.open_action = QAction("&Open vault folder…", self)
+        self.open_action.triggered.connect(self.choose_vault_folder)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        about = QAction("&About", self)
+        about.triggered.connect(self._about)
+
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.file_menu.addAction(self.open_action)
+        self.file_menu.addAction(self.change_passphrase_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.lock_action)
+        self.file_menu.addAction(self.quit_action)
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu.addAction(about)
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setObjectName("main-toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.addAction(self.lock_action)
+        self.addToolBar(self.toolbar)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        unlocked = self.vault is not None
+        self.lock_action.setEnabled(unlocked)
+        self.change_passphrase_action.setEnabled(unlocked)
+        self.open_action.setEnabled(not unlocked)
+        self.toolbar.setVisible(unlocked)
+
+    # -- start -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the right first page for ``vault_dir``."""
+        if VaultFolder.is_vault(self.vault_dir):
+            self.claim(self.vault_dir)
+        else:
+            self.stack.setCurrentWidget(self.welcome)
+            self.welcome.create_button.setFocus()
+
+    def claim(self, path: Path) -> None:
+        """Claim a vault folder and show the unlock page (or why it cannot be opened)."""
+        if self.folder is not None:
+            self.folder.release()
+            self.folder = None
+        self.vault_dir = path
+        self.unlock_page.reset()
+        self.stack.setCurrentWidget(self.unlock_page)
+        try:
+            self.folder = VaultFolder.attach(path)
+        except CaseNotesError as exc:
+            self.unlock_page.set_folder(path, [])
+            self.unlock_page.set_unavailable(exc, offer_create=isinstance(exc, NotAVault))
+            return
+        self.unlock_page.set_folder(path, self.folder.warnings)
+        self.unlock_page.secret.setFocus()
+
+    def choose_vault_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Open a vault folder", str(self.vault_dir))
+        if chosen:
+            self.claim(Path(chosen))
+
+    def show_create(self) -> None:
+        if self.folder is not None:
+            self.folder.release()
+            self.folder = None
+        self.stack.setCurrentWidget(self.create_page)
+        self.create_page.name.setFocus()
+
+    def _back_from_create(self) -> None:
+        self.create_page.clear_secrets()
+        self.start()
+
+    # -- create ------------------------------------------------------------------------------
+    def _create_vault(self, request: dict[str, Any]) -> None:
+        def work() -> CreatedVault:
+            return VaultFolder.create(
+                request["path"],
+                request["passphrase"],
+                owner_name=request["owner_name"],
+                organisation_name=request["organisation_name"],
+                organisation_sector=request["sector"],
+                escrow=self.escrow_for_new_vault(),
+            )
+
+        self.runner.submit(work, self._created, self.create_page.show_error)
+
+    def escrow_for_new_vault(self) -> Any:
+        """Organisation escrow from policy (None when policy supplies none)."""
+        return None
+
+    def _created(self, created: CreatedVault) -> None:
+        self.create_page.clear_secrets()
+        self.create_page.set_busy(False)
+        self._pending_created = created
+        self.folder = created.folder
+        self.vault_dir = created.folder.path
+        self.recovery_page.show_key(created.recovery_key)
+        self.stack.setCurrentWidget(self.recovery_page)
+        self.recovery_page.kept.setFocus()
+
+    def _recovery_key_kept(self) -> None:
+        created, self._pending_created = self._pending_created, None
+        if created is not None:
+            self._enter_workspace(created.vault)
+
+    # -- unlock / lock ----------------------------------------------------------------------
+    def _unlock(self, secret: str, is_recovery_key: bool) -> None:
+        folder = self.folder
+        if folder is None:
+            return
+
+        def work() -> OpenVault:
+            return folder.unlock_with_recovery_key(secret) if is_recovery_key else folder.unlock(secret)
+
+        self.runner.submit(work, self._enter_workspace, self.unlock_page.show_error)
+
+    def _enter_workspace(self, vault: OpenVault) -> None:
+        self.vault = vault
+        self.unlock_page.reset()
+        try:
+            self.workspace = self.workspace_factory(self)
+        except CaseNotesError as exc:
+            self.workspace = default_workspace(self)
+            self.notice.show_error(exc)
+        self.stack.addWidget(self.workspace)
+        self.stack.setCurrentWidget(self.workspace)
+        self.status.setText(f"Unlocked: {vault.folder.path}")
+        self._update_actions()
+        notices = list(vault.notices) + (vault.folder.warnings if vault.folder else [])
+        if notices:
+            self.notice.show_message("warning", " ".join(notices))
+        self.unlocked.emit()
+        if vault.needs_passphrase:
+            self.change_passphrase(ask_current=False)
+
+    def lock(self, reason: str = "manual") -> None:
+        """Lock now: destroy every widget that shows a record, close the connection."""
+        if self.vault is None:
+            return
+        vault, self.vault = self.vault, None
+        workspace, self.workspace = self.workspace, None
+        if workspace is not None:
+            prepare = getattr(workspace, "prepare_lock", None)
+            if callable(prepare):
+                prepare()  # e.g. queue a draft save before the connection closes
+            self.stack.removeWidget(workspace)
+            workspace.hide()
+            workspace.deleteLater()
+        for index in reversed(range(self.banner_layout.count())):
+            item = self.banner_layout.takeAt(index)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        self.notice.clear()
+        self.runner.invalidate()
+        self.runner.run_now(lambda: vault.close(actor=None))
+        self.status.setText(f"Locked ({reason})")
+        self._update_actions()
+        self.unlock_page.reset()
+        self.unlock_page.set_folder(self.vault_dir, self.folder.warnings if self.folder else [])
+        self.stack.setCurrentWidget(self.unlock_page)
+        self.locked.emit()
+
+    def change_passphrase(self, ask_current: bool = True) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+
+        def submit(current: str | None, new: str, done: Any, failed: Any) -> None:
+            if current is None:
+                self.runner.submit(lambda: vault.set_passphrase(new), done, failed)
+            else:
+                self.runner.submit(lambda: vault.change_passphrase(current, new), done, failed)
+
+        dialog = ChangePassphraseDialog(submit, ask_current=ask_current, parent=self.workspace or self)
+        if dialog.exec():
+            self.notice.show_message("info", "Passphrase changed. Your recovery key is unchanged.")
+
+    # -- misc --------------------------------------------------------------------------------
+    def _busy_changed(self, busy: bool) -> None:
+        self.unsetCursor() if not busy else None
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME}</b> {__version__}<br>Case notes and information-sharing decisions, "
+            "encrypted on this computer. The guidance it follows supports your professional "
+            "judgement: you decide, it helps you decide well and records why.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.lock("closing")
+        if self._pending_created is not None:
+            self._pending_created.vault.close()
+            self._pending_created = None
+        if self.folder is not None:
+            self.folder.release()
+            self.folder = None
+        self.runner.shutdown()
+        event.accept()
