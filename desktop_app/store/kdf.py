@@ -102,6 +102,9 @@ def calibrate(target_seconds: float = TARGET_SECONDS, memory_kib: int = MIN_MEMO
     64 MiB / p=4 floor but uses a single pass; it is never chosen by the application.
     """
     salt = os.urandom(SALT_BYTES)
+    # Never produce parameters that KdfParams.from_json would refuse on read: that would
+    # leave a passphrase slot nobody can open.
+    memory_kib = max(MIN_MEMORY_KIB, min(MAX_MEMORY_KIB, memory_kib))
     if os.environ.get(PROFILE_ENV) == "fast":
         return KdfParams(memory_kib=MIN_MEMORY_KIB, iterations=1, lanes=LANES, salt=salt)
     probe = KdfParams(memory_kib=memory_kib, iterations=2, lanes=LANES, salt=salt)
