@@ -96,7 +96,14 @@ def _rewrite_slot_kdf(folder: Path, new_kdf: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["memory of 4 GiB", "iterations absurd", "memory x passes too much work", "lanes zero", "salt missing", "wrong name"],
+    [
+        "memory of 4 GiB",
+        "iterations absurd",
+        "memory x passes too much work",
+        "lanes zero",
+        "salt missing",
+        "wrong name",
+    ],
 )
 def test_hostile_slot_file_is_refused_before_running_the_kdf(vault_dir: Path, name: str) -> None:
     created = VaultFolder.create(vault_dir, PASSPHRASE, owner_name="Kdf Tester")
