@@ -26,6 +26,7 @@ from desktop_app.errors import (
     UsageError,
 )
 from desktop_app.store import audit, keyslots
+from desktop_app.store.connection import DatabaseError, classify
 from desktop_app.store.vault import SECTORS, VaultFolder
 
 
@@ -150,6 +151,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     folder = VaultFolder.attach(args.vault)
     try:
         report = check_vault(folder, passphrase)
+    except DatabaseError as exc:  # a damaged page read by the checks themselves
+        raise classify(exc, "checking the vault") from exc
     finally:
         folder.release()
     if args.json:
