@@ -24,7 +24,9 @@ MAX_DELAY = 30.0
 def delay_after(failures: int) -> float:
     if failures < FREE_ATTEMPTS:
         return 0.0
-    return float(min(MAX_DELAY, 2 ** (failures - FREE_ATTEMPTS)))
+    # Cap the exponent: a damaged counter file saying "10**15 failures" must not make us
+    # compute an astronomically large integer (a hang or MemoryError, not a delay).
+    return float(min(MAX_DELAY, 2 ** min(failures - FREE_ATTEMPTS, 16)))
 
 
 class AttemptThrottle:
