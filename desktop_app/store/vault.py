@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from desktop_app.errors import (
 from desktop_app.store import audit, kdf, keyslots, migrations, recovery_key
 from desktop_app.store.atomic import storage_error
 from desktop_app.store.connection import DB_NAME, Connection, DatabaseError, classify, open_database
-from desktop_app.store.instance_lock import InstanceLock
+from desktop_app.store.instance_lock import LOCK_NAME, InstanceLock
 from desktop_app.store.location import location_warnings
 from desktop_app.store.throttle import AttemptThrottle
 
@@ -214,7 +214,9 @@ class VaultFolder:
         if header == SQLITE_HEADER:
             raise NotAVault("vault.db in this folder is an ordinary, unencrypted SQLite database, not a vault.")
         if len(header) < 16:
-            raise VaultDamaged("The vault database is empty or cut short.")
+            raise VaultDamaged(
+                "The vault database is empty or cut short.", "Restore your most recent backup into a new folder."
+            )
         folder = cls(path)
         folder._lock.acquire()
         return folder
@@ -295,6 +297,7 @@ class VaultFolder:
             return CreatedVault(folder, OpenVault(folder, conn, data_key, []), recovery_key.format_key(secret))
         except BaseException:
             folder.release()
+            _discard_unfinished(path)
             raise
 
     def release(self) -> None:
@@ -483,6 +486,14 @@ def export_encrypted_copy(conn: Connection, data_key: bytes, dest: Path) -> None
     except DatabaseError as exc:
         dest.unlink(missing_ok=True)
         raise classify(exc, "writing the copy") from exc
+
+
+def _discard_unfinished(path: Path) -> None:
+    """Remove what a failed ``create`` wrote into the (previously empty) folder, so that
+    creating again there works once the problem, such as a full disk, is fixed."""
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", keyslots.FILE_NAME, keyslots.PREVIOUS_NAME, LOCK_NAME):
+        with suppress(OSError):
+            (path / name).unlink()
 
 
 @contextmanager
