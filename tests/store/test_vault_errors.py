@@ -9,12 +9,14 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,19 +84,38 @@ def digest_vault(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def closed_vault(vault_dir: Path) -> Iterator[CreatedVault]:
-    """A vault with a few rows, locked but still claimed by this process."""
-    created = VaultFolder.create(vault_dir, PASSPHRASE, owner_name="Robin Errortest")
+@dataclass
+class ClaimedVault:
+    """A locked vault claimed by this process, and its recovery key."""
+
+    folder: VaultFolder
+    recovery_key: str
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One real vault with a few rows, created once; each test works on its own copy
+    (same keys), which saves a key derivation per test."""
+    path = tmp_path_factory.mktemp("template") / "vault"
+    created = VaultFolder.create(path, PASSPHRASE, owner_name="Robin Errortest")
     with created.vault.transaction() as conn:
         for i in range(5):
             audit.append_event(conn, "test.row", actor="Robin Errortest", subject_id=i)
     created.vault.close()
-    yield created
     created.folder.release()
+    return path, created.recovery_key
 
 
-def released(created: CreatedVault) -> Path:
+@pytest.fixture
+def closed_vault(template: tuple[Path, str], vault_dir: Path) -> Iterator[ClaimedVault]:
+    source, key = template
+    shutil.copytree(source, vault_dir)
+    claimed = ClaimedVault(VaultFolder.attach(vault_dir), key)
+    yield claimed
+    claimed.folder.release()
+
+
+def released(created: ClaimedVault | CreatedVault) -> Path:
     created.folder.release()
     return created.folder.path
 
@@ -106,7 +127,7 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 # -- wrong secrets --------------------------------------------------------------------------
-def test_wrong_passphrase(closed_vault: CreatedVault) -> None:
+def test_wrong_passphrase(closed_vault: ClaimedVault) -> None:
     with pytest.raises(WrongPassphrase) as info:
         closed_vault.folder.unlock("not the right passphrase")
     assert info.value.exit_code == 2
@@ -114,7 +135,7 @@ def test_wrong_passphrase(closed_vault: CreatedVault) -> None:
     assert_plain(info.value)
 
 
-def test_mistyped_recovery_key(closed_vault: CreatedVault) -> None:
+def test_mistyped_recovery_key(closed_vault: ClaimedVault) -> None:
     key = closed_vault.recovery_key
     slip = "A" if key[7] != "A" else "B"
     with pytest.raises(MistypedRecoveryKey) as info:
@@ -124,7 +145,7 @@ def test_mistyped_recovery_key(closed_vault: CreatedVault) -> None:
     assert_plain(info.value)
 
 
-def test_recovery_key_of_another_vault(closed_vault: CreatedVault) -> None:
+def test_recovery_key_of_another_vault(closed_vault: ClaimedVault) -> None:
     other = recovery_key.format_key(recovery_key.new_secret())
     with pytest.raises(WrongRecoveryKey) as info:
         closed_vault.folder.unlock_with_recovery_key(other)
@@ -134,7 +155,7 @@ def test_recovery_key_of_another_vault(closed_vault: CreatedVault) -> None:
 
 
 # -- key-slot file damage ---------------------------------------------------------------------
-def test_missing_key_slot_file_and_the_way_back(closed_vault: CreatedVault) -> None:
+def test_missing_key_slot_file_and_the_way_back(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     (folder.path / keyslots.FILE_NAME).unlink()
     seconds = 0.0
@@ -202,7 +223,7 @@ DAMAGES: dict[str, Callable[[bytes], bytes]] = {
 
 @pytest.mark.parametrize("damage", list(DAMAGES.values()), ids=list(DAMAGES))
 def test_damaged_key_slot_file_is_reported_quickly(
-    closed_vault: CreatedVault, damage: Callable[[bytes], bytes]
+    closed_vault: ClaimedVault, damage: Callable[[bytes], bytes]
 ) -> None:
     path = closed_vault.folder.path / keyslots.FILE_NAME
     path.write_bytes(damage(path.read_bytes()))
@@ -222,7 +243,7 @@ def test_damaged_key_slot_file_is_reported_quickly(
     closed_vault.folder.unlock_with_recovery_key(closed_vault.recovery_key).close()
 
 
-def test_damaged_current_file_falls_back_to_the_previous_generation(closed_vault: CreatedVault) -> None:
+def test_damaged_current_file_falls_back_to_the_previous_generation(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
     vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
@@ -245,7 +266,7 @@ def test_damaged_current_file_falls_back_to_the_previous_generation(closed_vault
     vault.close()
 
 
-def test_new_passphrase_with_damaged_current_file_explains_the_previous_copy(closed_vault: CreatedVault) -> None:
+def test_new_passphrase_with_damaged_current_file_explains_the_previous_copy(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
     vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
@@ -280,7 +301,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 
 @pytest.mark.parametrize("page", ["first", "middle", "last"])
 def test_flipped_database_byte_is_damage_not_a_wrong_passphrase(
-    closed_vault: CreatedVault, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], page: str
+    closed_vault: ClaimedVault, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], page: str
 ) -> None:
     vault = closed_vault.folder.unlock(PASSPHRASE)
     with vault.transaction() as conn:  # enough pages for a "middle" one
@@ -370,7 +391,7 @@ def test_empty_or_cut_short_database_is_damage(tmp_path: Path, content: bytes) -
     assert_plain(info.value)
 
 
-def test_key_slots_without_database_is_damage(closed_vault: CreatedVault) -> None:
+def test_key_slots_without_database_is_damage(closed_vault: ClaimedVault) -> None:
     folder = released(closed_vault)
     (folder / "vault.db").unlink()
     with pytest.raises(VaultDamaged) as info:
@@ -380,7 +401,7 @@ def test_key_slots_without_database_is_damage(closed_vault: CreatedVault) -> Non
 
 
 # -- in use -----------------------------------------------------------------------------------
-def test_second_instance_in_this_process_is_refused(closed_vault: CreatedVault) -> None:
+def test_second_instance_in_this_process_is_refused(closed_vault: ClaimedVault) -> None:
     with pytest.raises(VaultInUse) as info:
         VaultFolder.attach(closed_vault.folder.path)
     assert info.value.exit_code == 4
@@ -388,7 +409,7 @@ def test_second_instance_in_this_process_is_refused(closed_vault: CreatedVault) 
     assert_plain(info.value)
 
 
-def test_second_instance_in_another_process_is_refused(closed_vault: CreatedVault) -> None:
+def test_second_instance_in_another_process_is_refused(closed_vault: ClaimedVault) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "desktop_app", "check", "--vault", str(closed_vault.folder.path), "--passphrase-stdin"],
         input=PASSPHRASE + "\n",
@@ -403,7 +424,7 @@ def test_second_instance_in_another_process_is_refused(closed_vault: CreatedVaul
     assert "Traceback" not in result.stderr
 
 
-def test_stale_lock_of_a_killed_process_is_recovered(closed_vault: CreatedVault) -> None:
+def test_stale_lock_of_a_killed_process_is_recovered(closed_vault: ClaimedVault) -> None:
     folder = released(closed_vault)
     script = (
         "import sys, time\n"
@@ -463,7 +484,7 @@ class _FailingOs:
 
 @pytest.mark.parametrize("ok_writes", [0, 1], ids=["fails on the previous copy", "fails on the new file"])
 def test_disk_full_while_changing_passphrase(
-    closed_vault: CreatedVault, monkeypatch: pytest.MonkeyPatch, ok_writes: int
+    closed_vault: ClaimedVault, monkeypatch: pytest.MonkeyPatch, ok_writes: int
 ) -> None:
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
@@ -499,7 +520,7 @@ def test_disk_full_while_creating_leaves_a_folder_that_can_be_used_again(
 
 
 def test_read_only_storage_while_changing_passphrase(
-    closed_vault: CreatedVault, monkeypatch: pytest.MonkeyPatch
+    closed_vault: ClaimedVault, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
@@ -518,7 +539,7 @@ def test_read_only_storage_while_changing_passphrase(
 
 
 @pytest.mark.skipif(IS_ROOT, reason="root ignores folder permissions; the EROFS variant above covers this")
-def test_read_only_folder_for_real(closed_vault: CreatedVault) -> None:
+def test_read_only_folder_for_real(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
     current = (folder.path / keyslots.FILE_NAME).read_bytes()
@@ -543,7 +564,7 @@ class FakeClock:
         return self.now
 
 
-def test_repeated_wrong_passphrases_are_slowed_down_never_locked_out(closed_vault: CreatedVault) -> None:
+def test_repeated_wrong_passphrases_are_slowed_down_never_locked_out(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     clock = FakeClock()
     folder.throttle.clock = clock
@@ -601,13 +622,13 @@ CORRUPT_COUNTERS = {
 
 
 @pytest.mark.parametrize("content", list(CORRUPT_COUNTERS.values()), ids=list(CORRUPT_COUNTERS))
-def test_a_corrupted_counter_file_never_blocks_the_owner(closed_vault: CreatedVault, content: bytes) -> None:
+def test_a_corrupted_counter_file_never_blocks_the_owner(closed_vault: ClaimedVault, content: bytes) -> None:
     folder = closed_vault.folder
     (folder.path / throttle.FILE_NAME).write_bytes(content)
     assert timed(lambda: folder.unlock(PASSPHRASE).close()) < 5
 
 
-def test_an_astronomical_count_waits_at_most_the_cap(closed_vault: CreatedVault) -> None:
+def test_an_astronomical_count_waits_at_most_the_cap(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     clock = FakeClock()
     folder.throttle.clock = clock
@@ -619,7 +640,7 @@ def test_an_astronomical_count_waits_at_most_the_cap(closed_vault: CreatedVault)
     folder.unlock(PASSPHRASE).close()
 
 
-def test_counter_that_cannot_be_written_does_not_block(closed_vault: CreatedVault) -> None:
+def test_counter_that_cannot_be_written_does_not_block(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     (folder.path / throttle.FILE_NAME).mkdir()  # a folder where the file should be
     for _ in range(5):
