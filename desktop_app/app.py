@@ -15,7 +15,8 @@ def run_application(vault_dir: str | None = None) -> int:
     from desktop_app.store.location import default_vault_dir
     from desktop_app.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("SafeguardingCaseNotes")

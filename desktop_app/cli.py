@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import __version__
-from desktop_app.errors import EXIT_ERROR, CaseNotesError
+from desktop_app.errors import EXIT_ERROR, EXIT_OK, CaseNotesError
 
 # One module per capability; a module that is not there yet is simply skipped.
 COMMAND_MODULES = (
@@ -76,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("casenotes: interrupted; nothing was half-written.", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -258,8 +258,9 @@ class MainWindow(QMainWindow):
             workspace.deleteLater()
         for index in reversed(range(self.banner_layout.count())):
             item = self.banner_layout.takeAt(index)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            banner = item.widget() if item is not None else None
+            if banner is not None:
+                banner.deleteLater()
         self.notice.clear()
         self.runner.invalidate()
         self.runner.run_now(lambda: vault.close(actor=None))
