@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
 
     def _created(self, created: CreatedVault) -> None:
         self.create_page.clear_secrets()
+        # The form's name and organisation would otherwise outlive every lock.
+        self.create_page.name.clear()
+        self.create_page.organisation.clear()
         self.create_page.set_busy(False)
         self._pending_created = created
         self.folder = created.folder
