@@ -107,7 +107,9 @@ class MainWindow(QMainWindow):
         self.lock_action.setStatusTip("Lock the vault now and clear the screen")
         self.lock_action.triggered.connect(lambda: self.lock("manual"))
         self.change_passphrase_action = QAction("Change &passphrase…", self)
-        self.change_passphrase_action.triggered.connect(self.change_passphrase)
+        # A lambda: connected directly, triggered(checked=False) would arrive as
+        # ask_current=False and the current passphrase would never be asked for.
+        self.change_passphrase_action.triggered.connect(lambda: self.change_passphrase())
         self.open_action = QAction("&Open vault folder…", self)
         self.open_action.triggered.connect(self.choose_vault_folder)
         self.quit_action = QAction("&Quit", self)
