@@ -12,6 +12,7 @@ from desktop_app import APP_NAME, __version__
 def run_application(vault_dir: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.services.policy_loader import load_policy, policy_vault_dir
     from desktop_app.store.location import default_vault_dir
     from desktop_app.ui.main_window import MainWindow
 
@@ -21,7 +22,9 @@ def run_application(vault_dir: str | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("SafeguardingCaseNotes")
     app.setStyle("Fusion")
-    window = MainWindow(Path(vault_dir).expanduser() if vault_dir else default_vault_dir())
+    policy = load_policy()
+    folder = Path(vault_dir).expanduser() if vault_dir else (policy_vault_dir(policy) or default_vault_dir())
+    window = MainWindow(folder, policy=policy)
     window.show()
     window.start()
     return int(app.exec())

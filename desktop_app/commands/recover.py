@@ -1,4 +1,4 @@
-"""Organisation commands: ``policy show|check|fingerprint`` and (later) ``recover``.
+"""Organisation commands: ``policy show|check|fingerprint`` and ``recover``.
 
 ``policy show`` is what IT runs on a managed machine to see what the application will
 actually do: every setting, its effective value, where it came from (Group Policy, the
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop_app.commands.common import print_json
+from desktop_app.commands.common import add_vault_options, print_json, read_stdin_lines
 from desktop_app.domain.policy import (
     KEYS_BY_NAME,
     SOURCE_LABELS,
@@ -27,6 +27,7 @@ from desktop_app.domain.policy import (
     validate_setting,
 )
 from desktop_app.errors import EXIT_ERROR, EXIT_OK, UsageError
+from desktop_app.store import audit
 
 
 def register(sub: Any) -> None:
@@ -151,14 +152,42 @@ def _format_value(value: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# recover — RESERVED for the escrow/recovery work (another engineer).
-#
-# Add the ``recover`` sub-command here: opening a vault with the organisation's escrow
-# identity (``VaultFolder.unlock_with_escrow``) and setting a new passphrase. Register it
-# with ``sub.add_parser("recover", ...)`` and a ``cmd_recover`` function, following the
-# stdin-only rule for secrets in ``desktop_app.commands.common``. Nothing is registered
-# yet, so ``casenotes recover`` is not offered until that work lands.
+# recover: an information-governance lead opens a vault with the organisation's escrow
+# identity (when a member of staff has left or forgotten everything) and sets a new
+# passphrase. The identity file is the age secret key; it is read from a file because
+# that is how age keys are kept (offline, on removable media), never from argv.
 # ---------------------------------------------------------------------------------------
 def _register_recover_commands(sub: Any) -> None:
-    """Placeholder: intentionally registers nothing yet (see the block above)."""
-    del sub
+    p = sub.add_parser(
+        "recover",
+        help="open a vault with the organisation escrow key and set a new passphrase (read from stdin)",
+    )
+    add_vault_options(p, passphrase=False)
+    p.add_argument("--escrow-identity", metavar="FILE", required=True, type=Path, help="the organisation's age identity file")
+    p.set_defaults(func=cmd_recover)
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from desktop_app.commands.vault_admin import require_acceptable
+    from desktop_app.store.vault import VaultFolder
+
+    try:
+        identity = args.escrow_identity.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"The escrow identity file {args.escrow_identity} could not be read.") from exc
+    (new_passphrase,) = read_stdin_lines(1, "the new passphrase")
+    require_acceptable(new_passphrase)
+    folder = VaultFolder.attach(args.vault)
+    try:
+        vault = folder.unlock_with_escrow(identity)
+        try:
+            vault.set_passphrase(new_passphrase)
+            with vault.transaction() as conn:
+                audit.append_event(conn, "vault.recovered_with_escrow", actor="information governance (escrow)")
+        finally:
+            vault.close()
+    finally:
+        folder.release()
+    print("The vault was opened with the organisation escrow key and has a new passphrase.")
+    print("Give the new passphrase to its new holder in person; the recovery key is unchanged.")
+    return EXIT_OK

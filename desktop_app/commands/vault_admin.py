@@ -27,7 +27,7 @@ from desktop_app.errors import (
 )
 from desktop_app.store import audit, keyslots
 from desktop_app.store.connection import DatabaseError, classify
-from desktop_app.store.vault import SECTORS, VaultFolder
+from desktop_app.store.vault import SECTORS, Escrow, VaultFolder
 
 
 def register(sub: Any) -> None:
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_self_test)
 
 
-def _require_acceptable(passphrase: str) -> None:
+def require_acceptable(passphrase: str) -> None:
     verdict = assess(passphrase)
     if not verdict.acceptable:
         raise UsageError(f"That passphrase is too weak ({verdict.label.lower()}).", verdict.advice)
@@ -66,7 +66,7 @@ def _require_acceptable(passphrase: str) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     passphrase = read_passphrase()
-    _require_acceptable(passphrase)
+    require_acceptable(passphrase)
     owner = args.owner or getpass.getuser()
     escrow = _escrow_from_policy()
     created = VaultFolder.create(
@@ -91,20 +91,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _escrow_from_policy() -> Any:
-    """The organisation escrow key, if policy supplies one with a matching fingerprint."""
-    try:
-        from desktop_app.services.policy_loader import load_policy
-    except ImportError:
-        return None
-    from desktop_app.store.vault import Escrow
+def _escrow_from_policy() -> Escrow | None:
+    from desktop_app.services.policy_loader import escrow_for_new_vault, load_policy
 
-    policy = load_policy()
-    recipient = getattr(policy, "escrow_public_key", None)
-    fingerprint = getattr(policy, "escrow_fingerprint", None)
-    if recipient and fingerprint:
-        return Escrow(recipient=recipient, fingerprint=fingerprint)
-    return None
+    return escrow_for_new_vault(load_policy())
 
 
 def check_vault(folder: VaultFolder, passphrase: str) -> dict[str, Any]:
@@ -190,7 +180,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     first, new = read_stdin_lines(2, "the old passphrase (or recovery key) and the new passphrase")
     if not new:
         raise UsageError("The new passphrase is empty.")
-    _require_acceptable(new)
+    require_acceptable(new)
     folder = VaultFolder.attach(args.vault)
     try:
         vault = folder.unlock_with_recovery_key(first) if args.recovery_key_stdin else folder.unlock(first)

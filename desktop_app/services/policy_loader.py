@@ -14,6 +14,8 @@ their notes. The registry reader is a parameter so the mapping is tested on any 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 import stat
 import sys
@@ -163,6 +165,10 @@ def read_windows_registry() -> dict[str, object]:
     return values
 
 
+if TYPE_CHECKING:
+    from desktop_app.store.vault import Escrow
+
+
 def load_policy(
     *,
     policy_file: Path | None = None,
@@ -223,3 +229,13 @@ def _read_registry(reader: RegistryReader) -> PolicySource:
 def policy_vault_dir(policy: Policy) -> Path | None:
     """The vault folder IT chose (already expanded), or None to use the usual default."""
     return Path(policy.vault_location) if policy.vault_location else None
+
+
+def escrow_for_new_vault(policy: Policy) -> Escrow | None:
+    """The organisation escrow key for a new vault: only when policy supplies a valid key
+    whose fingerprint matches the pinned one (``Policy`` leaves both unset otherwise)."""
+    from desktop_app.store.vault import Escrow
+
+    if policy.escrow_enabled and policy.escrow_public_key and policy.escrow_fingerprint:
+        return Escrow(recipient=policy.escrow_public_key, fingerprint=policy.escrow_fingerprint)
+    return None

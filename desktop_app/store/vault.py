@@ -157,8 +157,15 @@ class OpenVault:
     def change_passphrase(self, current: str, new_passphrase: str, params: kdf.KdfParams | None = None) -> None:
         """Check the current passphrase against the slot, then re-wrap under the new one."""
         slots, _ = self.folder.read_slots()
-        if slots.unwrap_passphrase(current) != bytes(self._data_key):
-            raise WrongPassphrase("The current passphrase is not right.")
+        try:
+            matches = slots.unwrap_passphrase(current) == bytes(self._data_key)
+        except WrongPassphrase:
+            matches = False
+        if not matches:
+            raise WrongPassphrase(
+                "The current passphrase is not right.",
+                "Nothing has been changed. Type the passphrase you used to unlock the vault.",
+            )
         self.set_passphrase(new_passphrase, params)
 
     def add_escrow(self, escrow: Escrow) -> None:

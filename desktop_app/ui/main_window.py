@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import CaseNotesError, NotAVault
-from desktop_app.store.vault import CreatedVault, OpenVault, VaultFolder
+from desktop_app.domain.policy import Policy
+from desktop_app.services.policy_loader import escrow_for_new_vault, load_policy
+from desktop_app.store.vault import CreatedVault, Escrow, OpenVault, VaultFolder
 from desktop_app.ui.background import BackgroundRunner
 from desktop_app.ui.change_passphrase_dialog import ChangePassphraseDialog
 from desktop_app.ui.pages.create_vault_page import CreateVaultPage
@@ -55,11 +57,13 @@ class MainWindow(QMainWindow):
         *,
         runner: BackgroundRunner | None = None,
         workspace_factory: WorkspaceFactory | None = None,
+        policy: Policy | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 720)
         self.vault_dir = Path(vault_dir)
+        self.policy = policy if policy is not None else load_policy()
         self.runner = runner or BackgroundRunner(self)
         self.workspace_factory = workspace_factory or default_workspace
         self.folder: VaultFolder | None = None
@@ -69,6 +73,7 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomePage()
         self.create_page = CreateVaultPage(self.vault_dir)
+        self.create_page.apply_policy(self.policy)
         self.recovery_page = RecoveryKeyPage()
         self.unlock_page = UnlockPage()
         self.stack = QStackedWidget()
@@ -196,9 +201,9 @@ class MainWindow(QMainWindow):
 
         self.runner.submit(work, self._created, self.create_page.show_error)
 
-    def escrow_for_new_vault(self) -> Any:
-        """Organisation escrow from policy (None when policy supplies none)."""
-        return None
+    def escrow_for_new_vault(self) -> Escrow | None:
+        """Organisation escrow from policy: only a valid key whose pinned fingerprint matches."""
+        return escrow_for_new_vault(self.policy)
 
     def _created(self, created: CreatedVault) -> None:
         self.create_page.clear_secrets()

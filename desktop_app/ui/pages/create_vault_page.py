@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.domain.policy import Policy
 from desktop_app.store.location import location_warnings
 from desktop_app.ui.widgets.layout import centre_column
 from desktop_app.ui.widgets.message_area import MessageArea
@@ -64,6 +65,10 @@ class CreateVaultPage(QWidget):
         self.meter = StrengthMeter()
         self.match_label = QLabel()
         self.location_message = MessageArea()
+        self.escrow_note = QLabel()
+        self.escrow_note.setWordWrap(True)
+        self.escrow_note.setAccessibleName("Organisation recovery arrangement")
+        self.escrow_note.hide()
         self.message = MessageArea()
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
@@ -104,6 +109,7 @@ class CreateVaultPage(QWidget):
         column.addWidget(QLabel("<h2>Create a new vault</h2>"))
         column.addWidget(advice)
         column.addLayout(form)
+        column.addWidget(self.escrow_note)
         column.addWidget(self.location_message)
         column.addWidget(self.message)
         column.addWidget(self.progress)
@@ -119,13 +125,27 @@ class CreateVaultPage(QWidget):
         self.confirm.returnPressed.connect(self._submit)
         self._check_location()
 
-    def set_sector(self, sector: str, locked: bool) -> None:
-        index = self.sector.findData(sector)
-        if index >= 0:
-            self.sector.setCurrentIndex(index)
-        self.sector.setEnabled(not locked)
-        if locked:
-            self.sector.setToolTip("Set by your organisation")
+    def apply_policy(self, policy: Policy) -> None:
+        """Organisation name and sector set by IT are shown, read-only; escrow is explained."""
+        if policy.organisation_name:
+            self.organisation.setText(policy.organisation_name)
+            self.organisation.setReadOnly("organisation_name" in policy.set_by_policy)
+            self.organisation.setToolTip("Set by your organisation")
+        if policy.organisation_sector:
+            index = self.sector.findData(policy.organisation_sector)
+            if index >= 0:
+                self.sector.setCurrentIndex(index)
+            locked = "organisation_sector" in policy.set_by_policy
+            self.sector.setEnabled(not locked)
+            self.sector.setToolTip("Set by your organisation" if locked else "")
+        if policy.escrow_enabled:
+            self.escrow_note.setText(
+                "Your organisation has set up a recovery arrangement: a copy of this vault's key "
+                "is locked with your organisation's escrow key (fingerprint "
+                f"{policy.escrow_fingerprint}). If you leave, or lose both your passphrase and "
+                "recovery key, your information governance lead can open the vault. Nobody else can."
+            )
+            self.escrow_note.show()
 
     def _choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose an empty folder for the vault", self.folder.text())
