@@ -25,8 +25,12 @@ def add_vault_options(parser: argparse.ArgumentParser, *, passphrase: bool = Tru
 def read_stdin_lines(count: int, what: str) -> list[str]:
     """Read ``count`` lines from stdin. The trailing newline is removed, nothing else."""
     lines: list[str] = []
-    for _ in range(count):
-        line = sys.stdin.readline()
+    raw = getattr(sys.stdin, "buffer", None)  # read bytes and decode as UTF-8 on every platform,
+    for _ in range(count):  # so "£" or "é" in a passphrase never depends on the code page
+        try:
+            line = raw.readline().decode("utf-8") if raw is not None else sys.stdin.readline()
+        except UnicodeDecodeError as exc:
+            raise UsageError("Standard input is not UTF-8 text; passphrases must be sent as UTF-8.") from exc
         if not line:
             raise UsageError(f"Expected {what} on standard input, one per line; got {len(lines)} line(s).")
         lines.append(line.rstrip("\r\n"))
