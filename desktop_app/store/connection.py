@@ -24,16 +24,13 @@ def classify(exc: Exception, doing: str = "reading the vault") -> CaseNotesError
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc).lower()
     if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
-        return StorageFull(f"The disk is full, so {doing} could not be finished. Nothing already saved was lost.")
+        return StorageFull(f"The disk is full, so {doing} could not be finished.")  # the advice says nothing was lost
     if name.startswith(("SQLITE_READONLY", "SQLITE_PERM")) or "readonly" in text:
         return StorageReadOnly(f"The vault could not be written while {doing}: the folder or disk is read-only.")
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
         return VaultDamaged("The vault database is damaged: part of it failed its integrity check.")
     if name.startswith("SQLITE_IOERR"):
-        return StorageFull(
-            f"The disk reported an error while {doing} (it may be full, removed or failing). "
-            "Nothing already saved was lost."
-        )
+        return StorageFull(f"The disk reported an error while {doing} (it may be full, removed or failing).")
     return exc
 
 
