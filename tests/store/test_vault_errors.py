@@ -61,6 +61,9 @@ def assert_plain(exc: CaseNotesError, *, allow: str = "") -> None:
     assert exc.message.strip() and exc.message.rstrip().endswith("."), exc.message
     assert not RAW_WORDING.search(text), text
     assert "\n" not in exc.message
+    sentences = [x.strip().lower() for x in re.split(r"[.!?]", text) if x.strip()]
+    assert len(sentences) == len(set(sentences)), f"a sentence is repeated: {text}"
+    assert text.lower().count("nothing already saved") <= 1, f"said twice: {text}"
 
 
 def child_env() -> dict[str, str]:
@@ -670,6 +673,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_a_really_full_disk_loses_no_committed_row(small_disk: Path) -> None:
     created = VaultFolder.create(small_disk / "vault", PASSPHRASE, owner_name="Robin Errortest")
     folder, vault = created.folder, created.vault
+    ballast = small_disk / "ballast"  # something the owner can delete to free space
+    ballast.write_bytes(b"\0" * 96 * 1024)
     committed = 0
     try:
         with pytest.raises(StorageFull) as info:
@@ -680,9 +685,19 @@ def test_a_really_full_disk_loses_no_committed_row(small_disk: Path) -> None:
         assert committed > 10
         assert_plain(info.value)
         vault.close()  # locking always succeeds, even on a full disk
+
+        # Still full: unlocking (which records an audit event) either works or says the
+        # disk is full; it is never reported as damage or a wrong passphrase.
+        try:
+            folder.unlock(PASSPHRASE).close()
+        except StorageFull as exc:
+            assert_plain(exc)
+
+        ballast.unlink()  # the owner frees some space
         vault = folder.unlock(PASSPHRASE)
         count = vault.conn.execute("SELECT count(*) FROM audit_events WHERE action='test.fill'").fetchone()[0]
         assert count == committed
+        assert vault.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert audit.verify_chain(vault.conn).ok
     finally:
         vault.close()
