@@ -467,7 +467,12 @@ def awaiting_feedback(conn: Connection, *, case_id: int | None = None) -> list[A
 # -- chronology sources --------------------------------------------------------------------------
 
 
-_REQUEST_OUTCOMES = {"share": "shared", "share_part": "part shared", "decline": "declined", "pending": "not decided yet"}
+_REQUEST_OUTCOMES = {
+    "share": "shared",
+    "share_part": "part shared",
+    "decline": "declined",
+    "pending": "not decided yet",
+}
 
 
 def _decision_title(code: str) -> str:
