@@ -208,3 +208,53 @@ def test_the_command_line_gets_an_offscreen_application() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["offscreen", "%PDF-"]
+
+
+def test_paint_pages_onto_any_paged_device(qapp: object, packet: SharePacket) -> None:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setPageLayout(
+        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0))
+    )
+    pages = pdf.paint_pages(packet, writer)
+    del writer
+    buffer.close()
+    assert pages == page_count(packet)
+    assert len(PdfReader(io.BytesIO(bytes(data.data()))).pages) == pages
+
+
+def test_a_large_export_does_not_drain_the_reference_count_of_none(
+    qapp: object, make_packet: Callable[..., SharePacket]
+) -> None:
+    """PYSIDE-3474: PySide6 6.12.0 drops a reference to None on every void Qt call; on
+    Python 3.11 a large packet would abort the interpreter. The drawing entry points
+    give the references back."""
+    packet = make_packet(notes=150)
+    before = sys.getrefcount(None)
+    write_encrypted_pdf(packet, PASSWORD)
+    render_preview_pages(packet, 30)
+    assert sys.getrefcount(None) >= before
+
+
+def test_a_thousand_note_export_exits_cleanly_from_the_command_line() -> None:
+    script = (
+        "import sys; sys.path.insert(0, 'tests/export');"
+        "from conftest import redacted_packet;"
+        "from desktop_app.export.pdf import write_encrypted_pdf;"
+        "print(len(write_encrypted_pdf(redacted_packet(notes=1000), 'ABCD-EFGH-JKMN')) > 0)"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=90,
+        cwd=Path(__file__).parents[2],
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "True"), result.stderr[-2000:]
