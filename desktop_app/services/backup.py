@@ -118,7 +118,8 @@ def check_copy(db_path: Path, data_key: bytes, expected_events: int | None = Non
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    # Read-write: on Windows, flushing a handle opened read-only fails.
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:
