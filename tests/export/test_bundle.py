@@ -439,3 +439,29 @@ def test_an_export_is_recorded_against_its_decision(open_vault: Any, keys: Keys,
     assert details["signer_fingerprint"] == written.signer_fingerprint
     assert "Neighbour" not in json.dumps(details) and "Bruise" not in json.dumps(details)  # no record text
     assert audit.verify_chain(open_vault.conn).ok
+
+
+@pytest.mark.skipif(
+    shutil.which("age") is None, reason="the age command-line tool is not installed (apt-get install age)"
+)
+def test_the_documented_by_hand_check_works(keys: Keys, packet: SharePacket, tmp_path: Path) -> None:
+    """docs/export-formats.md's check_bundle.py, fed by `age -d` through a pipe."""
+    import re
+    import sys
+
+    doc = (Path(__file__).parents[2] / "docs" / "export-formats.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", doc, re.S)
+    assert snippet is not None
+    (tmp_path / "bundle.age").write_bytes(
+        write_bundle(packet, keys.signer, recipient=keys.recipient, pdf=FAKE_PDF).data
+    )
+    (tmp_path / "key.txt").write_text(keys.identity + "\n")
+    with subprocess.Popen(
+        ["age", "-d", "-i", str(tmp_path / "key.txt"), str(tmp_path / "bundle.age")], stdout=subprocess.PIPE
+    ) as age:
+        check = subprocess.run(
+            [sys.executable, "-c", snippet.group(1)], stdin=age.stdout, capture_output=True, text=True, timeout=60
+        )
+        assert age.wait(timeout=30) == 0
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip().endswith(fingerprint(keys.signer))
