@@ -35,6 +35,7 @@ from __future__ import annotations
 import secrets
 import struct
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
@@ -109,6 +110,7 @@ class SensitiveClipboard(QObject):
         self._allow_copy = True
         self._clear_after_seconds = DEFAULT_CLEAR_AFTER_SECONDS
         self._token: bytes | None = None
+        self._forbidden_callback: Callable[[], None] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         # Coarse timers may fire 5% late; "30 seconds" should mean 30 seconds.
@@ -191,6 +193,29 @@ class SensitiveClipboard(QObject):
 
     def _on_timeout(self) -> None:
         self.clear_now()
+
+    # -- every copy made in this application -----------------------------------------
+
+    def guard_application_copies(self, forbidden: Callable[[], None] | None = None) -> None:
+        """Treat *any* copy made inside this application (a plain Ctrl+C in a text box, a
+        context-menu Copy) like ``copy()``: re-marked as sensitive and cleared on time,
+        or removed at once when policy forbids copying (then ``forbidden`` is called to
+        tell the person). A copy counts as ours when one of our windows is active."""
+        self._forbidden_callback = forbidden
+        self._board().dataChanged.connect(self._on_clipboard_changed)
+
+    def _on_clipboard_changed(self) -> None:
+        if QGuiApplication.focusWindow() is None or self.holds_our_copy():
+            return  # another application's copy, or the one we just made
+        mime = self._board().mimeData(QClipboard.Mode.Clipboard)
+        if mime is None or not mime.hasText() or mime.hasFormat(TOKEN_FORMAT):
+            return
+        if not self._allow_copy:
+            self._board().clear(QClipboard.Mode.Clipboard)
+            if self._forbidden_callback is not None:
+                self._forbidden_callback()
+            return
+        self.copy(mime.text())
 
     def _board(self) -> QClipboard:
         if self._clipboard is None:

@@ -25,16 +25,22 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.domain.policy import EffectiveSettings, Policy, UserSettings, effective_settings
 from desktop_app.errors import CaseNotesError, NotAVault
-from desktop_app.domain.policy import Policy
 from desktop_app.services.policy_loader import escrow_for_new_vault, load_policy
+from desktop_app.services.settings import effective as load_effective
+from desktop_app.services.settings import save_user_settings
 from desktop_app.store.vault import CreatedVault, Escrow, OpenVault, VaultFolder
 from desktop_app.ui.background import BackgroundRunner
 from desktop_app.ui.change_passphrase_dialog import ChangePassphraseDialog
+from desktop_app.ui.clipboard import COPY_FORBIDDEN_MESSAGE, SensitiveClipboard
+from desktop_app.ui.idle_lock import IdleLockWatcher
 from desktop_app.ui.pages.create_vault_page import CreateVaultPage
 from desktop_app.ui.pages.recovery_key_page import RecoveryKeyPage
 from desktop_app.ui.pages.unlock_page import UnlockPage
 from desktop_app.ui.pages.welcome_page import WelcomePage
+from desktop_app.ui.session_monitor import SessionMonitor
+from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.widgets.message_area import MessageArea
 
 WorkspaceFactory = Callable[["MainWindow"], QWidget]
@@ -105,12 +111,27 @@ class MainWindow(QMainWindow):
         self.unlock_page.create_requested.connect(self.show_create)
         self.runner.busy_changed.connect(self._busy_changed)
 
+        # Locking and hygiene (docs/security.md): idle, minimise, OS session lock/suspend.
+        self.settings = effective_settings(self.policy, UserSettings())
+        self.idle_watcher = IdleLockWatcher(self.settings.idle_lock_minutes * 60_000, self)
+        self.idle_watcher.watch_window(self)
+        self.idle_watcher.lock_requested.connect(self.lock)
+        self.session_monitor = SessionMonitor(self)
+        self.session_monitor.lock_requested.connect(self.lock)
+        self.session_sources = self.session_monitor.start()
+        self.clipboard = SensitiveClipboard(self)
+        self.clipboard.guard_application_copies(lambda: self.notice.show_message("info", COPY_FORBIDDEN_MESSAGE + "."))
+        self.apply_settings(self.settings)
+
     # -- actions and menus -----------------------------------------------------------------
     def _build_actions(self) -> None:
         self.lock_action = QAction("&Lock", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setStatusTip("Lock the vault now and clear the screen")
         self.lock_action.triggered.connect(lambda: self.lock("manual"))
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
         self.change_passphrase_action = QAction("Change &passphrase…", self)
         # A lambda: connected directly, triggered(checked=False) would arrive as
         # ask_current=False and the current passphrase would never be asked for.
@@ -126,6 +147,7 @@ class MainWindow(QMainWindow):
         self.file_menu = self.menuBar().addMenu("&File")
         self.file_menu.addAction(self.open_action)
         self.file_menu.addAction(self.change_passphrase_action)
+        self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.lock_action)
         self.file_menu.addAction(self.quit_action)
@@ -142,6 +164,7 @@ class MainWindow(QMainWindow):
         unlocked = self.vault is not None
         self.lock_action.setEnabled(unlocked)
         self.change_passphrase_action.setEnabled(unlocked)
+        self.settings_action.setEnabled(unlocked)
         self.open_action.setEnabled(not unlocked)
         self.toolbar.setVisible(unlocked)
 
@@ -249,6 +272,8 @@ class MainWindow(QMainWindow):
         notices = list(vault.notices) + (vault.folder.warnings if vault.folder else [])
         if notices:
             self.notice.show_message("warning", " ".join(notices))
+        self.runner.submit(lambda: load_effective(vault, self.policy), self.apply_settings)
+        self.idle_watcher.start()
         self.unlocked.emit()
         if vault.needs_passphrase:
             self.change_passphrase(ask_current=False)
@@ -258,6 +283,8 @@ class MainWindow(QMainWindow):
         if self.vault is None:
             return
         vault, self.vault = self.vault, None
+        self.idle_watcher.stop()
+        self.clipboard.clear_now()
         workspace, self.workspace = self.workspace, None
         if workspace is not None:
             prepare = getattr(workspace, "prepare_lock", None)
@@ -296,6 +323,34 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.notice.show_message("info", "Passphrase changed. Your recovery key is unchanged.")
 
+    # -- settings ----------------------------------------------------------------------------
+    def apply_settings(self, settings: EffectiveSettings) -> None:
+        """Put effective settings (policy-clamped) into force."""
+        self.settings = settings
+        self.idle_watcher.set_timeout_ms(settings.idle_lock_minutes * 60_000)
+        self.idle_watcher.set_lock_on_minimise(settings.lock_on_minimise)
+        self.clipboard.set_policy(settings.clipboard_allow_copy, settings.clipboard_clear_seconds)
+
+    def open_settings(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+
+        def save(user: UserSettings, done: Any, failed: Any) -> None:
+            def work() -> EffectiveSettings:
+                save_user_settings(vault, user)
+                return load_effective(vault, self.policy)
+
+            def saved(settings: EffectiveSettings) -> None:
+                self.apply_settings(settings)
+                done(settings)
+
+            self.runner.submit(work, saved, failed)
+
+        dialog = SettingsDialog(self.policy, self.settings, vault.info, save, parent=self.workspace or self)
+        if dialog.exec():
+            self.notice.show_message("info", "Settings saved.")
+
     # -- misc --------------------------------------------------------------------------------
     def _busy_changed(self, busy: bool) -> None:
         self.unsetCursor() if not busy else None
@@ -311,6 +366,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.lock("closing")
+        self.clipboard.clear_now()
+        self.idle_watcher.stop()
+        self.session_monitor.stop()
         if self._pending_created is not None:
             self._pending_created.vault.close()
             self._pending_created = None
