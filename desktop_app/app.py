@@ -3,6 +3,7 @@ appears quickly; the heavy modules load when the vault opens."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -22,9 +23,22 @@ def run_application(vault_dir: str | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("SafeguardingCaseNotes")
     app.setStyle("Fusion")
+    from desktop_app.logging_setup import configure_logging, install_crash_hooks
+
+    logs = configure_logging()
+    install_crash_hooks()
+    log = logging.getLogger("casenotes.app")
+    log.info("starting version %s", __version__)
     policy = load_policy()
+    if policy.problems:
+        log.warning("policy problems for keys: %s", ",".join(sorted({p.key for p in policy.problems})))
     folder = Path(vault_dir).expanduser() if vault_dir else (policy_vault_dir(policy) or default_vault_dir())
     window = MainWindow(folder, policy=policy)
     window.show()
     window.start()
-    return int(app.exec())
+    log.info("session lock sources: %s", ",".join(window.session_sources) or "none")
+    try:
+        return int(app.exec())
+    finally:
+        log.info("stopped")
+        logs.close()
