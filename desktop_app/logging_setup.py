@@ -72,6 +72,9 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 # phone and NHS numbers are written (ids carry a prefix).
 _ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 
+# Version numbers ("0.1.0", "6.12.0"): dotted digits cannot be a name or free text.
+_VERSION = re.compile(r"\d+(?:\.\d+){1,3}")
+
 _MARK = "_casenotes_sanitised"
 
 
@@ -87,7 +90,7 @@ def is_safe_string(text: str) -> bool:
     """True for identifier-shaped strings that cannot be free text or a name."""
     if len(text) > MAX_SAFE_STRING:  # a UUID is 36
         return False
-    return bool(_UUID.fullmatch(text) or _ENUM_LIKE.fullmatch(text))
+    return bool(_UUID.fullmatch(text) or _ENUM_LIKE.fullmatch(text) or _VERSION.fullmatch(text))
 
 
 def is_safe_arg(value: object) -> bool:
