@@ -1,0 +1,205 @@
+"""The chronology: every dated event of a case in one time line, newest first.
+
+A case's story is spread over many kinds of record (notes, attachments, status changes,
+and later decisions, requests and emergency shares). Each kind *registers a source*: a
+SQL ``SELECT`` that yields the same eight columns for every record of that kind, across
+all cases. This module combines the registered sources with ``UNION ALL``, filters them
+to one case, and pages through them. Nothing here knows what a note or a decision is.
+
+Registering a source (for example, decisions in ``desktop_app/store/decisions.py``)::
+
+    from desktop_app.store.chronology import ChronologySource, register_source
+
+    register_source(
+        ChronologySource(
+            kind="decision",
+            sql='''
+                SELECT d.case_id AS case_id, d.occurred_at AS occurred_at,
+                       d.recorded_at AS recorded_at, 'decision' AS kind, d.id AS item_id,
+                       d.outcome AS title, d.summary AS summary,
+                       concat_ws(',', CASE WHEN d.marked_at IS NOT NULL THEN 'in_error' END) AS flags
+                FROM decisions d
+            ''',
+            format_title=lambda outcome: OUTCOME_LABELS.get(outcome, outcome),
+        )
+    )
+
+then add the module's name to ``SOURCE_MODULES`` below, so the source is registered
+before the first chronology is read (the same pattern as ``cli.COMMAND_MODULES``; a
+listed module that does not exist yet is skipped). The rules for a source:
+
+* exactly the columns ``case_id, occurred_at, recorded_at, kind, item_id, title,
+  summary, flags``, in that order, named so (``tests/store/test_chronology.py`` checks
+  every registered source);
+* ``occurred_at`` is UTC ISO-8601 text, ``YYYY-MM-DDTHH:MM:SS+00:00`` (use
+  ``domain.records.occurred_at_text`` / ``date_to_occurred_at`` when storing), so that all
+  kinds sort together; ``kind`` is the registered kind, a constant (each source is
+  ordered by ``occurred_at, item_id`` alone);
+* ``summary`` is a short preview, never a whole body (store one when saving);
+* ``flags`` is a comma-separated list from ``domain.records.FLAG_LABELS`` (or '' );
+* no parameters: this module adds ``WHERE case_id = …`` around the source, so index your
+  table on ``(case_id, occurred_at, id)`` and the filter and order use it.
+
+Paging is by key (``after=`` the cursor of the last entry shown: constant time at any
+depth) or by offset (to jump to page *n*). Each source is limited separately before the
+``UNION ALL`` is sorted, so a page costs one short index walk per source however long the
+case is; the 5,000-note case's first page is measured in ``tests/benchmarks/bench_store.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.domain.records import ChronologyEntry, split_flags
+
+COLUMNS = ("case_id", "occurred_at", "recorded_at", "kind", "item_id", "title", "summary", "flags")
+ORDER = "occurred_at DESC, kind DESC, item_id DESC"
+# Within one source ``kind`` is constant, so its index on (case_id, occurred_at, id) gives
+# this order with no sorting at all.
+SOURCE_ORDER = "occurred_at DESC, item_id DESC"
+
+# Modules that register sources when imported. Add yours here.
+SOURCE_MODULES = (
+    "desktop_app.store.cases",  # case_status
+    "desktop_app.store.notes",  # note
+    "desktop_app.store.attachments",  # attachment (those not attached to a note)
+)
+
+
+def _unchanged(title: str) -> str:
+    return title
+
+
+@dataclass(frozen=True)
+class ChronologySource:
+    """One kind of dated record: its kind name, its SELECT, and how to show its title."""
+
+    kind: str
+    sql: str
+    format_title: Callable[[str], str] = field(default=_unchanged, compare=False)
+
+
+@dataclass(frozen=True)
+class ChronologyCursor:
+    """Where a page ended: pass it as ``after=`` to get the next (older) page."""
+
+    occurred_at: str
+    kind: str
+    item_id: int
+
+
+@dataclass(frozen=True)
+class ChronologyPage:
+    entries: list[ChronologyEntry]
+    total: int  # entries in the whole chronology of the case (for the chosen kinds); -1 if not counted
+    next_cursor: ChronologyCursor | None  # None on the last page
+
+
+_SOURCES: dict[str, ChronologySource] = {}
+_loaded = False
+
+
+def register_source(source: ChronologySource) -> None:
+    """Add a kind of record to every chronology. Registering the same kind twice with
+    different SQL is a programming error and says so."""
+    existing = _SOURCES.get(source.kind)
+    if existing is not None and existing.sql != source.sql:
+        raise ValueError(f"chronology kind {source.kind!r} is already registered with different SQL")
+    _SOURCES[source.kind] = source
+
+
+def sources() -> dict[str, ChronologySource]:
+    """Every registered source, after importing the modules that register them."""
+    global _loaded
+    if not _loaded:
+        for name in SOURCE_MODULES:
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+        _loaded = True
+    return dict(_SOURCES)
+
+
+def _chosen(kinds: Collection[str] | None) -> list[ChronologySource]:
+    available = sources()
+    if kinds is None:
+        return list(available.values())
+    unknown = set(kinds) - set(available)
+    if unknown:
+        raise ValueError(f"unknown chronology kinds: {sorted(unknown)}")
+    return [available[k] for k in kinds]
+
+
+def page(
+    conn: Any,
+    case_id: int,
+    *,
+    limit: int = 50,
+    after: ChronologyCursor | None = None,
+    offset: int = 0,
+    kinds: Collection[str] | None = None,
+    with_total: bool = True,
+) -> ChronologyPage:
+    """One page of a case's chronology, newest first."""
+    chosen = _chosen(kinds)
+    if not chosen or limit <= 0:
+        return ChronologyPage([], 0, None)
+    # One more than asked for tells whether there is a next page without counting.
+    params: dict[str, Any] = {"case_id": case_id, "limit": limit + 1, "offset": offset, "fetch": limit + 1 + offset}
+    keyset = ""
+    if after is not None:
+        keyset = " AND (occurred_at, kind, item_id) < (:after_at, :after_kind, :after_id)"
+        params |= {"after_at": after.occurred_at, "after_kind": after.kind, "after_id": after.item_id}
+    columns = ", ".join(COLUMNS)
+    arms = [
+        f"SELECT * FROM (SELECT {columns} FROM ({source.sql}) WHERE case_id = :case_id{keyset} "
+        f"ORDER BY {SOURCE_ORDER} LIMIT :fetch)"
+        for source in chosen
+    ]
+    sql = " UNION ALL ".join(arms) + f" ORDER BY {ORDER} LIMIT :limit OFFSET :offset"
+    formatters = {source.kind: source.format_title for source in chosen}
+    entries = [
+        ChronologyEntry(
+            case_id=row[0],
+            occurred_at=row[1],
+            recorded_at=row[2],
+            kind=row[3],
+            item_id=row[4],
+            title=formatters[row[3]](row[5] or ""),
+            summary=row[6] or "",
+            flags=split_flags(row[7]),
+        )
+        for row in conn.execute(sql, params)
+    ]
+    next_cursor = None
+    if len(entries) > limit:
+        del entries[limit:]
+        last = entries[-1]
+        next_cursor = ChronologyCursor(last.occurred_at, last.kind, last.item_id)
+    total = count(conn, case_id, kinds=kinds) if with_total else -1
+    return ChronologyPage(entries, total, next_cursor)
+
+
+def count(conn: Any, case_id: int, *, kinds: Collection[str] | None = None) -> int:
+    """How many entries a case's chronology has (for the chosen kinds)."""
+    chosen = _chosen(kinds)
+    if not chosen:
+        return 0
+    parts = [f"(SELECT count(*) FROM ({source.sql}) WHERE case_id = :case_id)" for source in chosen]
+    total: int = conn.execute("SELECT " + " + ".join(parts), {"case_id": case_id}).fetchone()[0]
+    return total
+
+
+def check_source(conn: Any, source: ChronologySource) -> list[str]:
+    """Problems with a source's SQL against this vault's schema (empty when fine)."""
+    try:
+        cursor = conn.execute(f"SELECT * FROM ({source.sql}) LIMIT 0")
+    except Exception as exc:  # noqa: BLE001 - reported, not handled
+        return [f"{source.kind}: {exc}"]
+    names = tuple(d[0] for d in cursor.description)
+    return [] if names == COLUMNS else [f"{source.kind}: columns are {names}, expected {COLUMNS}"]
