@@ -21,17 +21,13 @@ select, search and copy it, and screen readers can read it.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import html
 import io
 import re
 import secrets
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
 
 from pypdf import PdfReader, PdfWriter
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QMarginsF, QRectF, QSizeF, Qt
@@ -99,35 +95,6 @@ th { text-align: left; padding: 2pt 6pt 2pt 0; }
 .meta { color: #333333; }
 """
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _keeps_none_alive(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Give back references to None that PySide6 drops (PYSIDE-3474).
-
-    The PySide6 6.12.0 wheels decrement None's reference count on every call of a Qt
-    method that returns nothing. From Python 3.12 None is immortal and this is harmless;
-    on 3.11 a large packet (a thousand notes is tens of thousands of calls) brings the
-    count to zero and the interpreter aborts ("deallocating None"), at the latest when
-    the command line exits. Around each drawing entry point we measure what was lost and
-    add it back. An extra reference to None is harmless; a missing one is fatal.
-    The real fix is a PySide6 without the bug (see docs/export-formats.md).
-    """
-    if sys.version_info >= (3, 12):
-        return func
-
-    @functools.wraps(func)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        before = sys.getrefcount(None)
-        try:
-            return func(*args, **kwargs)
-        finally:
-            lost = before - sys.getrefcount(None)
-            for _ in range(max(0, lost)):
-                ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
-
-    return wrapper
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
@@ -140,7 +107,6 @@ class PdfRenderError(CaseNotesError):
     default_advice = "Nothing was written. Try again; if it keeps happening, ask IT to check the installation."
 
 
-@_keeps_none_alive
 def ensure_gui_app() -> QGuiApplication:
     """The running QGuiApplication, or a new offscreen one for the command line.
 
@@ -352,7 +318,6 @@ def _paint_pages(layout: _Layout, device: QPaintDevice, new_page: Callable[[], b
         painter.end()
 
 
-@_keeps_none_alive
 def paint_pages(packet: SharePacket, device: QPagedPaintDevice) -> int:
     """Paint every page onto a paged device (a QPdfWriter, or a QPrinter for printing) and
     return the page count. Give the device an A4 page layout with zero margins first, as
@@ -362,13 +327,11 @@ def paint_pages(packet: SharePacket, device: QPagedPaintDevice) -> int:
     return layout.pages
 
 
-@_keeps_none_alive
 def page_count(packet: SharePacket) -> int:
     """How many A4 pages the packet takes (the same in the PDF and the preview)."""
     return _layout(packet).pages
 
 
-@_keeps_none_alive
 def render_preview_pages(packet: SharePacket, dpi: float = 96.0) -> list[QImage]:
     """Each page as an A4 QImage at ``dpi``, painted by the code that paints the PDF.
 
@@ -409,7 +372,6 @@ def _memory_device() -> Iterator[tuple[QBuffer, QByteArray]]:
         buffer.close()
 
 
-@_keeps_none_alive
 def render_pdf(packet: SharePacket) -> bytes:
     """The packet as an *unencrypted* PDF, in memory. Only for places that encrypt it
     themselves (the age bundle); anything handed to a person goes through
@@ -456,7 +418,6 @@ def encrypt_pdf(raw_pdf: bytes, password: str) -> bytes:
     return out.getvalue()
 
 
-@_keeps_none_alive
 def write_encrypted_pdf(packet: SharePacket, password: str) -> bytes:
     """The packet as a password-protected PDF any reader opens (AES-256). Refuses a
     password shorter than 12 characters before drawing anything."""
