@@ -44,6 +44,13 @@ def check(qtmodeltester: Any, qtlog: Any, model: Any) -> QAbstractItemModelTeste
     return QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning)
 
 
+def fetch_all(qtbot: Any, model: Any) -> None:
+    """Ask for pages until the last has arrived (a view does this while scrolling)."""
+    while model.canFetchMore(QModelIndex()) or model.loading:
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.loading, timeout=WAIT_MS)
+
+
 def no_model_failures(qtlog: Any) -> None:
     failures = [r.message for r in qtlog.records if "FAIL" in r.message]
     assert not failures, failures
@@ -87,23 +94,19 @@ def test_case_list_model_passes_the_model_checks(
     seed(open_vault)
     model = CaseListModel(runner, open_vault, page_size=2)
     tester = check(qtmodeltester, qtlog, model)
-    model.fetchMore()
-    qtbot.waitUntil(lambda: model.exhausted and not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     assert model.rowCount() == 3
     assert {model.data(model.index(r, 0), CASE_ID_ROLE) for r in range(3)}
     assert model.data(model.index(0, 0)) in {"REF-1", "REF-2", "REF-3"}
     # Filtering starts again from the first page, and only matching cases come back.
     model.set_filter(None, "jo kim")
-    model.fetchMore()
-    qtbot.waitUntil(lambda: model.exhausted and not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     assert [model.data(model.index(r, 0)) for r in range(model.rowCount())] == []
     model.set_filter(None, "Sample")
-    model.fetchMore()
-    qtbot.waitUntil(lambda: model.exhausted and not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     assert [model.data(model.index(r, 0)) for r in range(model.rowCount())] == ["REF-2"]
     model.set_filter("closed", "")
-    model.fetchMore()
-    qtbot.waitUntil(lambda: model.exhausted and not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     assert model.rowCount() == 0
     del tester
     no_model_failures(qtlog)
@@ -115,9 +118,7 @@ def test_chronology_model_passes_the_model_checks_and_shows_every_kind(
     ids = seed(open_vault)
     model = ChronologyModel(runner, open_vault, ids["first"], page_size=2)
     tester = check(qtmodeltester, qtlog, model)
-    while not model.exhausted:
-        model.fetchMore()
-        qtbot.waitUntil(lambda: not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     kinds = [model.entry(r).kind for r in range(model.rowCount())]
     assert sorted(kinds) == ["attachment", "case_status", "note", "note"]
     rows = {model.entry(r).kind + str(model.entry(r).flags): r for r in range(model.rowCount())}
@@ -137,8 +138,7 @@ def test_chronology_model_passes_the_model_checks_and_shows_every_kind(
 def test_chronology_marks_in_error_in_words(qtbot: Any, open_vault: Any, runner: BackgroundRunner) -> None:
     ids = seed(open_vault)
     model = ChronologyModel(runner, open_vault, ids["second"])
-    model.fetchMore()
-    qtbot.waitUntil(lambda: model.exhausted and not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     note_row = next(r for r in range(model.rowCount()) if model.entry(r).kind == "note")
     assert model.data(model.index(note_row, FLAGS)) == "Recorded in error"
     assert model.data(model.index(note_row, TITLE), Qt.ItemDataRole.FontRole).strikeOut()
@@ -207,9 +207,7 @@ def test_search_results_model_passes_the_model_checks_and_highlights(
     tester = check(qtmodeltester, qtlog, model)
     model.search(SearchRequest("bruise"))
     qtbot.waitUntil(lambda: not model.loading and model.rowCount() > 0, timeout=WAIT_MS)
-    while model.canFetchMore(QModelIndex()):
-        model.fetchMore()
-        qtbot.waitUntil(lambda: not model.loading, timeout=WAIT_MS)
+    fetch_all(qtbot, model)
     assert model.rowCount() == 4
     html_texts = [model.data(model.index(r, 0), SNIPPET_HTML_ROLE) for r in range(model.rowCount())]
     assert all('<b style="background-color:#ffe58f; color:#000000">' in h for h in html_texts)

@@ -112,6 +112,10 @@ class CaseListModel(QAbstractTableModel):
     def _arrived(self, generation: int, page: list[CaseSummary]) -> None:
         if generation != self._generation:
             return
+        # Not loading from here on, so that whoever reacts to the new rows (a view, a
+        # tester) may ask for the next page at once; the signal follows the rows, so
+        # its listeners see the complete state.
+        self._loading = False
         known = {s.case.id for s in self._rows}
         fresh = [s for s in page if s.case.id not in known]
         self._exhausted = len(page) < self._page_size
@@ -121,7 +125,7 @@ class CaseListModel(QAbstractTableModel):
             self._rows.extend(fresh)
             self.endInsertRows()
         # Last, so that whoever listens sees the rows and whether the list is complete.
-        self._set_loading(False)
+        self.loading_changed.emit(self._loading)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

@@ -90,6 +90,10 @@ class ChronologyModel(QAbstractTableModel):
     def _arrived(self, generation: int, page: ChronologyPage) -> None:
         if generation != self._generation:
             return
+        # Not loading from here on, so that whoever reacts to the new rows (a view, a
+        # tester) may ask for the next page at once; the signal follows the rows, so
+        # its listeners see the complete state.
+        self._loading = False
         self._cursor = page.next_cursor
         self._exhausted = page.next_cursor is None
         if page.entries:
@@ -100,7 +104,7 @@ class ChronologyModel(QAbstractTableModel):
         if page.total >= 0 and page.total != self.total:
             self.total = page.total
             self.total_changed.emit(page.total)
-        self._set_loading(False)
+        self.loading_changed.emit(self._loading)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

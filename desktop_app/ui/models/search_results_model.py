@@ -119,6 +119,10 @@ class SearchResultsModel(QAbstractListModel):
     def _arrived(self, generation: int, limit: int, hits: list[SearchHit]) -> None:
         if generation != self._generation:
             return
+        # Not loading from here on, so that whoever reacts to the new rows (a view, a
+        # tester) may ask for the next page at once; the signal follows the rows, so
+        # its listeners see the complete state.
+        self._loading = False
         self._limit = limit
         self._more = len(hits) >= limit and limit < MAX_HITS
         shown = {h.note_id for h in self._hits}
@@ -128,7 +132,7 @@ class SearchResultsModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
             self._hits.extend(fresh)
             self.endInsertRows()
-        self._set_loading(False)
+        self.loading_changed.emit(self._loading)
         self.finished.emit(len(self._hits))
 
     def _failed(self, generation: int, exc: BaseException) -> None:
