@@ -277,23 +277,17 @@ def status_text(share: EmergencyShare, now: datetime, tz: Any = None) -> str:
     return f"{state.label} ({when})"
 
 
-def reminder_text(share: EmergencyShare, now: datetime, tz: Any = None) -> str:
-    """What the banner and the reminders say about one open follow-up, escalating."""
+def reminder_text(share: EmergencyShare, now: datetime, tz: Any = None, *, heading: bool = True) -> str:
+    """What the banner and the reminders say about one open follow-up, escalating:
+    "Overdue: the write-up of the emergency share with … is overdue by 2 h (…)"."""
     shared = local_text(share.shared_at, tz)
-    due = share.describe_due(now, tz)
-    match share.urgency(now):
-        case Urgency.NORMAL:
-            return f"Emergency share with {share.who} on {shared}: write-up {due}."
-        case Urgency.DUE_SOON:
-            return f"Due soon: the write-up of the emergency share with {share.who} on {shared} is {due}."
-        case Urgency.OVERDUE:
-            return f"Overdue: the write-up of the emergency share with {share.who} on {shared} is {due}."
-        case Urgency.LONG_OVERDUE:
-            return (
-                f"Long overdue: the write-up of the emergency share with {share.who} on {shared} is {due}. "
-                "Write it up now, or ask your safeguarding lead for help."
-            )
-    raise AssertionError("unreachable")  # pragma: no cover
+    level = share.urgency(now)
+    text = f"the write-up of the emergency share with {share.who} on {shared} is {share.describe_due(now, tz)}."
+    if level is Urgency.LONG_OVERDUE:
+        text += " Write it up now, or ask your safeguarding lead for help."
+    if heading:
+        return f"{URGENCY_HEADINGS[level]}: {text}"
+    return text[:1].upper() + text[1:]
 
 
 def notification_text(urgency: Urgency) -> str:
@@ -338,12 +332,21 @@ def local_text(moment: datetime, tz: Any = None) -> str:
 # -- the write-up: pre-filling the decision wizard ------------------------------------------
 
 
+PREFILL_SOURCE_PREFIX = "emergency:"
+
+
+def prefill_source(share_id: int) -> str:
+    """What a decision record written up from an emergency share stores as its
+    ``prefill_source``, so the link can be found again (say after a crash)."""
+    return f"{PREFILL_SOURCE_PREFIX}{share_id}"
+
+
 @dataclass(frozen=True)
 class DecisionPrefill:
     """What the decision wizard starts from when an emergency share is written up.
 
     ``answers`` are wizard answers (keys of ``wizard_flow.QUESTIONS``); ``record`` are
-    decision-record fields (keys of ``decision_rules.RecordField``). Only facts the
+    decision-record fields (names of ``decision_record.DecisionFields``). Only facts the
     capture already holds are filled in: the lawful basis, the risk at the time, whether
     the family was told and why not, advice sought and the rationale are left for the
     practitioner, because they are the judgement the write-up exists to record.
@@ -353,6 +356,7 @@ class DecisionPrefill:
     case_id: int
     answers: dict[str, object]
     record: dict[str, str]
+    source: str
     shared_at: datetime
     citations: tuple[g.Citation, ...] = field(default=CITATIONS)
 
@@ -362,6 +366,7 @@ class DecisionPrefill:
             "case_id": self.case_id,
             "answers": dict(self.answers),
             "record": dict(self.record),
+            "prefill_source": self.source,
             "shared_at": self.shared_at.isoformat(),
         }
 
@@ -370,15 +375,24 @@ def decision_prefill(share: EmergencyShare, *, organisation_sector: str | None =
     answers: dict[str, object] = {"concern": EMERGENCY_CONCERN, "purpose": share.why}
     if organisation_sector:
         answers["organisation_sector"] = organisation_sector
-    shared = share.shared_at.isoformat()
     record = {
         "purpose": share.why,
         "what_shared": share.what,
-        "recipient": share.recipient,
-        "date_time": shared,
-        "how_shared": share.how_label,
+        "recipient_organisation": share.shared_with_organisation,
+        "recipient_person": share.shared_with_person,
+        "recipient_contact": share.shared_with_contact,
+        "recipient_secure_route": share.how_label,
+        "decided_at": share.shared_at.isoformat(),
+        "decided_by": share.recorded_by,
     }
-    return DecisionPrefill(share.id, share.case_id, answers, record, share.shared_at)
+    return DecisionPrefill(
+        share.id,
+        share.case_id,
+        answers,
+        {k: v for k, v in record.items() if v},
+        prefill_source(share.id),
+        share.shared_at,
+    )
 
 
 # -- oversight -----------------------------------------------------------------------------

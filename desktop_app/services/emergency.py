@@ -34,6 +34,7 @@ from desktop_app.domain.emergency import (
     decision_prefill,
     make_summary,
     order_open,
+    prefill_source,
     validate_capture,
     validate_in_error_reason,
     validate_new_case,
@@ -53,6 +54,7 @@ __all__ = [
     "complete_follow_up",
     "decision_prefill_for",
     "get_share",
+    "link_saved_write_ups",
     "mark_in_error",
     "next_escalation",
     "oversight",
@@ -253,6 +255,18 @@ def _require_open(share: EmergencyShare) -> None:
         )
 
 
+def _complete_in(conn: Connection, share: EmergencyShare, decision_id: int, *, at: datetime, actor: str) -> None:
+    emergency_store.set_completed(conn, share.id, decision_id, at=at, by=actor)
+    audit.append_event(
+        conn,
+        "emergency.follow_up_completed",
+        actor=actor,
+        subject_type="emergency_share",
+        subject_id=share.id,
+        details={"decision_id": decision_id, "case_id": share.case_id, "on_time": at <= share.due_at},
+    )
+
+
 def complete_follow_up(
     vault: OpenVault, share_id: int, decision_id: int, *, now: datetime | None = None
 ) -> EmergencyShare:
@@ -278,21 +292,41 @@ def complete_follow_up(
                 "That decision record belongs to a different case.",
                 "Write up the emergency share from its own case; the follow-up is still outstanding.",
             )
-        other = emergency_store.share_for_decision(conn, decision_id)
-        if other is not None:
+        if emergency_store.share_for_decision(conn, decision_id) is not None:
             raise UsageError("That decision record already completes another emergency share.")
-        emergency_store.set_completed(conn, share_id, decision_id, at=current, by=actor)
-        on_time = current <= share.due_at
-        audit.append_event(
-            conn,
-            "emergency.follow_up_completed",
-            actor=actor,
-            subject_type="emergency_share",
-            subject_id=share_id,
-            details={"decision_id": decision_id, "case_id": share.case_id, "on_time": on_time},
-            at=current.isoformat(timespec="microseconds"),
-        )
+        _complete_in(conn, share, decision_id, at=current, actor=actor)
         return _require_share(conn, share_id)
+
+
+def link_saved_write_ups(vault: OpenVault, now: datetime | None = None) -> list[EmergencyShare]:
+    """Complete open follow-ups whose write-up was saved but never linked.
+
+    The decision wizard saves the decision record (one transaction) and then links it
+    (another). If the application stops in between, the decision carries
+    ``prefill_source = "emergency:<id>"``; this finds it and links it, completed at the
+    time the decision was recorded. Returns the shares it completed. Cheap when there is
+    nothing to do; the screens call it before listing follow-ups.
+    """
+    current = _now(now)
+    actor = vault.info.owner_name
+    linked: list[EmergencyShare] = []
+    with _reading(vault) as conn:
+        open_shares = emergency_store.list_open(conn)
+    if not open_shares:
+        return linked
+    with _writing(vault) as conn:
+        for share in open_shares:
+            found = emergency_store.unlinked_write_up(conn, share.id, share.case_id, prefill_source(share.id))
+            if found is None:
+                continue
+            decision_id, recorded_at = found
+            try:
+                at = follow_up.utc(datetime.fromisoformat(recorded_at))
+            except ValueError:
+                at = current
+            _complete_in(conn, share, decision_id, at=max(at, share.recorded_at), actor=actor)
+            linked.append(_require_share(conn, share.id))
+    return linked
 
 
 def mark_in_error(vault: OpenVault, share_id: int, reason: str, *, now: datetime | None = None) -> EmergencyShare:

@@ -123,6 +123,18 @@ def decision_case_id(conn: Connection, decision_id: int) -> int | None:
     return int(row[0]) if row else None
 
 
+def unlinked_write_up(conn: Connection, share_id: int, case_id: int, source: str) -> tuple[int, str] | None:
+    """The first saved decision record started from this share (``prefill_source``) on its
+    case that completes no emergency share yet: (id, recorded_at), or None."""
+    row = conn.execute(
+        "SELECT d.id, d.recorded_at FROM decisions d WHERE d.prefill_source = ? AND d.case_id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM emergency_shares e WHERE e.completed_decision_id = d.id) "
+        "ORDER BY d.id LIMIT 1",
+        (source, case_id),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def set_completed(conn: Connection, share_id: int, decision_id: int, *, at: datetime, by: str) -> None:
     conn.execute(
         "UPDATE emergency_shares SET completed_decision_id = ?, completed_at = ?, completed_by = ? WHERE id = ?",
