@@ -1,0 +1,529 @@
+"""Share now, document later, driven as a practitioner would: keyboard first, offscreen,
+real vaults, the real main window.
+
+The workspace here is a small stand-in that offers only the extension contract of
+``desktop_app/ui/extensions.py`` (so these tests do not depend on the case screens); one
+test checks the real ``CaseWorkspace`` installs the emergency path. The decision wizard
+is stood in by a function that saves the write-up through the real decision service and
+calls ``on_saved`` as the wizard does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
+
+from desktop_app.domain.decision_rules import evaluate, parse_answers
+from desktop_app.domain.emergency import DecisionPrefill, EmergencyCapture
+from desktop_app.domain.follow_up import FollowUpStatus
+from desktop_app.domain.records import CaseDetails
+from desktop_app.services import case_records, decisions
+from desktop_app.services import emergency as service
+from desktop_app.store.vault import VaultFolder
+from desktop_app.ui import emergency_ext
+from desktop_app.ui.emergency_dialog import EmergencyDialog
+from desktop_app.ui.follow_up_list_dialog import FollowUpListDialog, InErrorDialog
+from desktop_app.ui.main_window import MainWindow
+
+from ..conftest import PASSPHRASE
+
+WAIT_MS = 15_000
+MAX_COMMAND_KEYS = 12  # Ctrl+Shift+E, the Tabs, the 'how' choice and Enter: everything but typing
+
+ANSWERS: dict[str, object] = {
+    "organisation_sector": "public",
+    "recipient_has_safeguarding_role": True,
+    "identifiable": True,
+    "anonymised_would_suffice": False,
+    "confidential": True,
+    "special_category": False,
+    "legal_requirement": False,
+    "informing_would_increase_risk": True,
+    "objection_raised": False,
+    "consent": "not_sought",
+    "consent_not_sought_reason": "increase_risk_to_child",
+}
+COMPLETION: dict[str, object] = {
+    "lawful_basis": ["public_task"],
+    "risk_level": "Immediate risk of harm that evening",
+    "rationale": "The duty team needed to know before the child went home.",
+    "reasons_consent_not_sought": "Asking would have increased the risk to the child.",
+    "informed": "not_told",
+    "reason_not_informed": "Telling the family could have increased the risk.",
+    "follow_up_rationale": "Shared by phone, written up the next morning.",
+}
+
+
+class StandInWorkspace(QWidget):
+    """Only what ``extensions.py`` promises an extension: nothing else."""
+
+    case_changed = Signal(object)
+    locking = Signal()
+
+    def __init__(self, window: MainWindow, case_id: int | None) -> None:
+        super().__init__()
+        self.window = window  # type: ignore[assignment,method-assign] - the contract's name
+        self.runner = window.runner
+        self.vault = window.vault
+        self._case_id = case_id
+        self.case_actions: list[QAction] = []
+        self.menus: list[QMenu] = []
+        self.openers: dict[str, Callable[[int], None]] = {}
+        self.refreshed: list[int | None] = []
+        self.messages: list[tuple[str, str]] = []
+        self.errors: list[BaseException] = []
+        self.toolbar_actions: list[QAction] = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Cases"))
+        emergency_ext.install(self)
+
+    def current_case_id(self) -> int | None:
+        return self._case_id
+
+    def add_case_action(self, action: QAction) -> None:
+        self.case_actions.append(action)
+
+    def add_menu(self, menu: QMenu) -> None:
+        self.menus.append(menu)
+        self.window.menuBar().addMenu(menu)
+
+    def add_toolbar_action(self, action: QAction) -> None:
+        self.toolbar_actions.append(action)
+        self.window.toolbar.addAction(action)
+
+    def register_chronology_opener(self, kind: str, callback: Callable[[int], None]) -> None:
+        self.openers[kind] = callback
+
+    def refresh_case(self, case_id: int | None = None) -> None:
+        self.refreshed.append(case_id)
+
+    def show_error(self, exc: BaseException) -> None:
+        self.errors.append(exc)
+
+    def show_message(self, kind: str, text: str) -> None:
+        self.messages.append((kind, text))
+
+    def prepare_lock(self) -> None:
+        self.locking.emit()
+        for action in self.toolbar_actions:
+            if shiboken6.isValid(action):
+                self.window.toolbar.removeAction(action)
+        for menu in self.menus:
+            if shiboken6.isValid(menu):
+                self.window.menuBar().removeAction(menu.menuAction())
+
+
+class Keys:
+    """Key presses sent to whatever has focus, counted: commands apart from typed text."""
+
+    def __init__(self) -> None:
+        self.commands = 0
+        self.typed = 0
+
+    @staticmethod
+    def focused() -> QWidget:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has keyboard focus"
+        return widget
+
+    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        self.commands += 1
+        QTest.keyClick(self.focused(), key, modifier)
+
+    def type(self, text: str) -> None:
+        self.typed += len(text)
+        QTest.keyClicks(self.focused(), text)
+
+    @property
+    def total(self) -> int:
+        return self.commands + self.typed
+
+
+# -- fixtures ------------------------------------------------------------------------------------------
+
+Seed = Callable[[Any], Any]
+
+
+@pytest.fixture
+def make_vault(vault_dir: Path) -> Callable[[Seed | None], tuple[Path, Any]]:
+    def make(seed: Seed | None = None) -> tuple[Path, Any]:
+        created = VaultFolder.create(
+            vault_dir, PASSPHRASE, owner_name="Alex Practitioner", organisation_name="Larkspur"
+        )
+        try:
+            result = seed(created.vault) if seed else None
+        finally:
+            created.vault.close()
+            created.folder.release()
+        return vault_dir, result
+
+    return make
+
+
+@pytest.fixture
+def open_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(path: Path, case_id: int | None = None, *, factory: Any = None) -> MainWindow:
+        window = MainWindow(path, workspace_factory=factory or (lambda w: StandInWorkspace(w, case_id)))
+        windows.append(window)
+        window.resize(1366, 768)
+        window.show()
+        window.start()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        window._unlock(PASSPHRASE, False)
+        qtbot.waitUntil(lambda: window.workspace is not None, timeout=WAIT_MS)
+        feature = getattr(window.workspace, "emergency", None)
+        assert feature is not None
+        qtbot.waitUntil(lambda: feature.loaded and not window.runner.busy, timeout=WAIT_MS)
+        return window
+
+    yield make
+    for window in windows:
+        if shiboken6.isValid(window):
+            qtbot.waitUntil(lambda w=window: not w.runner.busy, timeout=WAIT_MS)
+            window.close()
+            shiboken6.delete(window)
+
+
+def feature_of(window: MainWindow) -> emergency_ext.EmergencyFeature:
+    feature: emergency_ext.EmergencyFeature = window.workspace.emergency  # type: ignore[union-attr]
+    return feature
+
+
+def seed_case(vault: Any) -> int:
+    return case_records.create_case(vault, CaseDetails("LP-001", "Sam Taylor")).id
+
+
+def share(vault: Any, case_id: int, hours_ago: float, org: str = "Children's social care") -> Any:
+    now = datetime.now(UTC)
+    return service.record_emergency_share(
+        vault,
+        EmergencyCapture(
+            case_id, org, "", "", "phone", "What was said", "Risk tonight", now - timedelta(hours=hours_ago)
+        ),
+        now=now,
+    )
+
+
+@pytest.fixture
+def stand_in_wizard(monkeypatch: Any) -> list[DecisionPrefill]:
+    """The decision wizard's part: save the write-up (real decision service), then on_saved."""
+    opened: list[DecisionPrefill] = []
+
+    def open_wizard(workspace: Any, prefill: DecisionPrefill, on_saved: Callable[[Any], None]) -> None:
+        opened.append(prefill)
+        vault = workspace.vault
+        answers = {**ANSWERS, **prefill.answers}
+
+        def save() -> Any:
+            outcome = evaluate(parse_answers(answers))
+            return decisions.record_decision(
+                vault,
+                prefill.case_id,
+                answers,
+                outcome,
+                "share",
+                {**prefill.record, **COMPLETION},
+                prefill_source=prefill.source,
+            )
+
+        workspace.runner.submit(save, on_saved, workspace.show_error)
+
+    monkeypatch.setattr(emergency_ext, "open_decision_wizard", open_wizard)
+    return opened
+
+
+# -- share now -----------------------------------------------------------------------------------------
+
+
+def test_share_now_with_the_keyboard_alone(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    assert not feature.banner.isVisible()
+    keys = Keys()
+    keys.press(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), EmergencyDialog), timeout=WAIT_MS)
+    dialog = feature.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.case.currentData() == case_id, timeout=WAIT_MS)  # the open case, pre-selected
+    assert keys.focused() is dialog.organisation
+    keys.type("Children's social care duty team")
+    keys.press(Qt.Key.Key_Tab)  # person (optional)
+    keys.press(Qt.Key.Key_Tab)  # contact (optional)
+    keys.press(Qt.Key.Key_Tab)
+    assert keys.focused() is dialog.how
+    keys.type("p")  # Phone call
+    keys.press(Qt.Key.Key_Tab)
+    assert keys.focused() is dialog.what
+    keys.type("Bruising on arm; child named who did it")
+    keys.press(Qt.Key.Key_Tab)
+    assert keys.focused() is dialog.why
+    keys.type("Child afraid to go home tonight")
+    keys.press(Qt.Key.Key_Return)
+    # the form closes only once the record is committed
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    print(
+        f"\nShare now by keyboard: {keys.total} key presses "
+        f"({keys.commands} commands and navigation, {keys.typed} typed characters)"
+    )
+    assert keys.commands <= MAX_COMMAND_KEYS
+    assert keys.total <= keys.typed + MAX_COMMAND_KEYS
+    shares = window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault))
+    assert [(s.case_id, s.how, s.why) for s in shares] == [(case_id, "phone", "Child afraid to go home tonight")]
+    qtbot.waitUntil(feature.banner.isVisible, timeout=WAIT_MS)
+    assert "Write-up needed" in feature.banner.accessibleName()
+    assert window.workspace.refreshed == [case_id]  # type: ignore[union-attr]
+
+
+def test_share_now_for_a_new_child_with_the_keyboard(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    path, _ = make_vault(seed_case)
+    window = open_window(path, None)  # no case open
+    feature = feature_of(window)
+    keys = Keys()
+    keys.press(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: feature.dialog is not None and feature.dialog.case.count() > 1, timeout=WAIT_MS)
+    dialog = feature.dialog
+    assert dialog is not None and keys.focused() is dialog.case
+    assert dialog.case.currentIndex() == -1  # nothing chosen for them when no case is open
+    keys.type("N")  # "New case (reference and child's name)"
+    assert dialog.case.currentIndex() == 0
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("LP-002")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Jo Okafor")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Police")
+    for _ in range(3):
+        keys.press(Qt.Key.Key_Tab)
+    keys.type("i")  # In person
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Address; threat made")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Threat to harm the child tonight")
+    keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    print(f"\nShare now with a new case: {keys.total} key presses ({keys.commands} commands, {keys.typed} typed)")
+    assert keys.commands <= MAX_COMMAND_KEYS
+    found = window.runner.run_now(lambda: case_records.find_case(window.vault, "LP-002"))
+    assert found is not None and found.subject_name == "Jo Okafor"
+
+
+def test_a_refused_capture_keeps_the_form_open_on_the_field_to_fix(
+    qtbot: Any, make_vault: Any, open_window: Any
+) -> None:
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    feature.share_now()
+    dialog = feature.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.case.currentData() == case_id, timeout=WAIT_MS)
+    dialog.organisation.setText("Police")
+    dialog.how.setCurrentIndex(1)
+    dialog.what.setPlainText("Address")
+    dialog.record()  # no 'why'
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.message.isVisible(), timeout=WAIT_MS)
+    assert dialog.isVisible() and QApplication.focusWidget() is dialog.why
+    assert "Why it was shared is needed" in dialog.message.text.text()
+    assert window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault)) == []
+    dialog._saved = True  # close without the "lose what you typed?" question
+    dialog.reject()
+
+
+# -- the banner --------------------------------------------------------------------------------------
+
+
+def test_the_banner_stays_until_written_up_or_marked_in_error(
+    qtbot: Any, make_vault: Any, open_window: Any, stand_in_wizard: list[DecisionPrefill]
+) -> None:
+    def seed(vault: Any) -> tuple[int, int, int]:
+        case_id = seed_case(vault)
+        return case_id, share(vault, case_id, 2).id, share(vault, case_id, 1, "Police").id
+
+    path, (case_id, first, second) = make_vault(seed)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: feature.list_dialog is not None, timeout=WAIT_MS)
+    feature.list_dialog.reject()  # "Later"
+    banner = feature.banner
+    assert banner.isVisible() and window.banner_layout.indexOf(banner) >= 0
+    assert "2 emergency shares need writing up" in banner.accessibleName()
+    assert banner.all_button.isVisible()
+    # Document now: the wizard opens pre-filled; its save links the decision
+    banner.document_button.click()
+    qtbot.waitUntil(lambda: len(stand_in_wizard) == 1, timeout=WAIT_MS)
+    assert stand_in_wizard[0].emergency_share_id == first
+    assert stand_in_wizard[0].answers["concern"] == "immediate_risk"
+    qtbot.waitUntil(lambda: len(feature.shares) == 1, timeout=WAIT_MS)
+    assert banner.isVisible() and "1 emergency share needs writing up" in banner.accessibleName()
+    # Recorded in error: a reason is required
+    feature.mark_in_error(second)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), InErrorDialog), timeout=WAIT_MS)
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, InErrorDialog)
+    assert not dialog.mark_button.isEnabled()
+    QTest.keyClicks(dialog.reason, "Recorded against the wrong child")
+    assert dialog.mark_button.isEnabled()
+    dialog.mark_button.click()
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=WAIT_MS)
+    statuses = window.runner.run_now(
+        lambda: {s.id: s.status(datetime.now(UTC)) for s in service.oversight(window.vault)}
+    )
+    assert statuses == {first: FollowUpStatus.COMPLETED_ON_TIME, second: FollowUpStatus.RECORDED_IN_ERROR}
+    assert window.workspace.errors == []  # type: ignore[union-attr]
+
+
+def test_reminders_escalate_in_words_at_the_deadline(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    def seed(vault: Any) -> Any:
+        return share(vault, seed_case(vault), 21)  # due in about 3 hours: "due soon"
+
+    path, due_soon = make_vault(seed)
+    window = open_window(path)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: feature.list_dialog is not None, timeout=WAIT_MS)
+    feature.list_dialog.reject()
+    assert feature.banner.accessibleName().startswith("Write-up due soon.")
+    assert feature.alarm.isActive()  # armed for the deadline
+    assert 0 < feature.alarm.remainingTime() <= 3 * 3600 * 1000 + 1000
+    assert feature.alerts == []  # nothing new at unlock: the list showed it
+    feature.check_deadlines(now=due_soon.due_at + timedelta(seconds=1))
+    assert feature.banner.accessibleName().startswith("Overdue.")
+    assert feature.alerts and feature.alerts[-1].startswith("Overdue:")
+    feature.check_deadlines(now=due_soon.due_at + timedelta(hours=25))
+    assert feature.banner.accessibleName().startswith("Long overdue.")
+    assert "ask your safeguarding lead" in feature.alerts[-1]
+    assert not feature.banner.icon.pixmap().isNull()  # an icon as well as the words
+
+
+# -- at unlock ---------------------------------------------------------------------------------------
+
+
+def test_the_unlock_list_comes_first_with_overdue_first(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    def seed(vault: Any) -> tuple[int, int, int]:
+        case_id = seed_case(vault)
+        recent = share(vault, case_id, 1, "School nurse").id
+        overdue = share(vault, case_id, 30, "Police").id
+        long_overdue = share(vault, case_id, 60, "Children's social care").id
+        return recent, overdue, long_overdue
+
+    path, (recent, overdue, long_overdue) = make_vault(seed)
+    window = open_window(path)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), FollowUpListDialog), timeout=WAIT_MS)
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, FollowUpListDialog)
+    assert [s.id for s in dialog.shares] == [long_overdue, overdue, recent]
+    words = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert words == ["Long overdue", "Overdue", "Write-up needed"]
+    assert all(not dialog.table.item(r, 0).icon().isNull() for r in range(3))
+    assert "2 overdue" in dialog.intro.text()
+    assert dialog.selected_id() == long_overdue and dialog.document_button.isDefault()
+    assert dialog.later_button.text() == "&Later"
+    # "Later" reaches the workspace; the banner stays
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: feature.list_dialog is None, timeout=WAIT_MS)
+    assert feature.banner.isVisible() and feature.banner.accessibleName().startswith("Long overdue.")
+    # locking clears the banner; unlocking shows the list again
+    window.lock("manual")
+    qtbot.waitUntil(lambda: window.banner_layout.count() == 0, timeout=WAIT_MS)
+    window._unlock(PASSPHRASE, False)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), FollowUpListDialog), timeout=WAIT_MS)
+
+
+def test_no_unlock_list_when_nothing_is_outstanding(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    def seed(vault: Any) -> None:
+        done = share(vault, seed_case(vault), 5)
+        service.mark_in_error(vault, done.id, "A test entry")
+
+    path, _ = make_vault(seed)
+    window = open_window(path)
+    feature = feature_of(window)
+    QTest.qWait(200)
+    assert feature.list_dialog is None and QApplication.activeModalWidget() is None
+    assert not feature.banner.isVisible()
+
+
+# -- oversight ---------------------------------------------------------------------------------------
+
+
+def test_the_oversight_view_shows_every_status(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    def seed(vault: Any) -> None:
+        case_id = seed_case(vault)
+        other = case_records.create_case(vault, CaseDetails("LP-002", "Jo Okafor")).id
+        share(vault, case_id, 1)
+        share(vault, other, 30)
+        service.mark_in_error(vault, share(vault, case_id, 3).id, "Wrong child")
+        for hours_ago, complete_after in ((50, 2), (80, 40)):
+            done = share(vault, case_id, hours_ago)
+            prefill = service.decision_prefill_for(vault, done.id)
+            answers = {**ANSWERS, **prefill.answers}
+            decision = decisions.record_decision(
+                vault,
+                case_id,
+                answers,
+                evaluate(parse_answers(answers)),
+                "share",
+                {**prefill.record, **COMPLETION},
+                prefill_source=prefill.source,
+            )
+            service.complete_follow_up(
+                vault, done.id, decision.id, now=done.shared_at + timedelta(hours=complete_after)
+            )
+
+    path, _ = make_vault(seed)
+    window = open_window(path)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: feature.list_dialog is not None, timeout=WAIT_MS)
+    feature.list_dialog.reject()
+    feature.oversight_action.trigger()
+    view = next(w for w in QApplication.topLevelWidgets() if type(w).__name__ == "OversightView" and w.isVisible())
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 5, timeout=WAIT_MS)
+    assert sorted(view.visible_statuses()) == sorted(s.label for s in FollowUpStatus)
+    assert view.summary.text() == (
+        "5 emergency shares: 1 outstanding, 1 overdue, 1 completed on time, 1 completed late, 1 recorded in error."
+    )
+    view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert view.visible_statuses()[0] == "Overdue"
+    view.status_filter.setCurrentIndex(view.status_filter.findText("Completed late"))
+    qtbot.waitUntil(lambda: view.visible_statuses() == ["Completed late"], timeout=WAIT_MS)
+    view.status_filter.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: view.case_filter.count() == 3, timeout=WAIT_MS)
+    view.case_filter.setCurrentIndex(view.case_filter.findText("LP-002 — Jo Okafor"))
+    qtbot.waitUntil(lambda: view.visible_statuses() == ["Overdue"], timeout=WAIT_MS)
+    printed = view.summary_document().toPlainText()
+    assert "Emergency shares and their write-ups" in printed and "LP-002" in printed and "Overdue" in printed
+    view.reject()
+
+
+# -- the real workspace ----------------------------------------------------------------------------------
+
+
+def test_the_case_workspace_installs_the_emergency_path(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    pytest.importorskip("desktop_app.ui.workspace")
+    from desktop_app.ui.main_window import default_workspace
+
+    path, _ = make_vault(seed_case)
+    window = open_window(path, factory=default_workspace)
+    feature = feature_of(window)
+    assert feature.share_action in window.toolbar.actions()
+    assert feature.share_action.shortcut().toString() == "Ctrl+Shift+E"
+    assert feature.share_action.shortcutContext() is Qt.ShortcutContext.ApplicationShortcut
+    button = window.toolbar.widgetForAction(feature.share_action)
+    assert button is not None and button.isVisible() and "Share now" in button.text()
+    assert "E&mergency" in [a.text() for a in window.menuBar().actions()]
+    assert window.banner_layout.indexOf(feature.banner) >= 0
+    window.lock("manual")  # the workspace's actions and menus go with the lock
+    assert all("Share now" not in a.text() for a in window.toolbar.actions())
+    assert "E&mergency" not in [a.text() for a in window.menuBar().actions()]
