@@ -47,10 +47,16 @@ WorkspaceFactory = Callable[["MainWindow"], QWidget]
 
 
 def default_workspace(window: MainWindow) -> QWidget:
+    """The case workspace; the plain vault home if it cannot be built."""
     from desktop_app.ui.vault_home import VaultHome
+    from desktop_app.ui.workspace import CaseWorkspace
 
     assert window.vault is not None
-    return VaultHome(window.runner, window.vault)
+    try:
+        return CaseWorkspace(window)
+    except CaseNotesError as exc:
+        window.notice.show_error(exc)
+        return VaultHome(window.runner, window.vault)
 
 
 class MainWindow(QMainWindow):
@@ -103,6 +109,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.welcome.create_requested.connect(self.show_create)
         self.welcome.open_requested.connect(self.choose_vault_folder)
+        self.welcome.demo_requested.connect(self._explore_demo)
         self.create_page.back_requested.connect(self._back_from_create)
         self.create_page.create_requested.connect(self._create_vault)
         self.recovery_page.confirmed.connect(self._recovery_key_kept)
@@ -352,6 +359,11 @@ class MainWindow(QMainWindow):
             self.notice.show_message("info", "Settings saved.")
 
     # -- misc --------------------------------------------------------------------------------
+    def _explore_demo(self) -> None:
+        from desktop_app.ui.demo_vault import explore_demo_vault
+
+        explore_demo_vault(self)
+
     def _busy_changed(self, busy: bool) -> None:
         self.unsetCursor() if not busy else None
 

@@ -25,6 +25,7 @@ from desktop_app.domain.records import CASE_CLOSED, CaseSummary
 from desktop_app.services import case_records
 from desktop_app.ui import presentation
 from desktop_app.ui.background import BackgroundRunner
+from desktop_app.ui.widgets.guard import alive
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -105,8 +106,8 @@ class CaseListModel(QAbstractTableModel):
         self._set_loading(True)
         self._runner.submit(
             lambda: case_records.list_cases(vault, status=status, text=text or None, limit=limit, offset=offset),
-            lambda page: self._arrived(generation, page),
-            lambda exc: self._failed(generation, exc),
+            alive(self, lambda page: self._arrived(generation, page)),
+            alive(self, lambda exc: self._failed(generation, exc)),
         )
 
     def _arrived(self, generation: int, page: list[CaseSummary]) -> None:

@@ -19,6 +19,7 @@ from desktop_app.services import case_records
 from desktop_app.store.chronology import ChronologyCursor, ChronologyPage
 from desktop_app.ui import presentation
 from desktop_app.ui.background import BackgroundRunner
+from desktop_app.ui.widgets.guard import alive
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,8 +84,8 @@ class ChronologyModel(QAbstractTableModel):
         self._set_loading(True)
         self._runner.submit(
             lambda: case_records.chronology_page(vault, case_id, limit=limit, after=cursor),
-            lambda page: self._arrived(generation, page),
-            lambda exc: self._failed(generation, exc),
+            alive(self, lambda page: self._arrived(generation, page)),
+            alive(self, lambda exc: self._failed(generation, exc)),
         )
 
     def _arrived(self, generation: int, page: ChronologyPage) -> None:

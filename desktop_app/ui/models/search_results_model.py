@@ -19,6 +19,7 @@ from desktop_app.domain.records import SearchHit
 from desktop_app.services import case_records
 from desktop_app.ui import presentation
 from desktop_app.ui.background import BackgroundRunner
+from desktop_app.ui.widgets.guard import alive
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -112,8 +113,8 @@ class SearchResultsModel(QAbstractListModel):
                 newest_first=request.newest_first,
                 prefix_last=True,
             ),
-            lambda hits: self._arrived(generation, limit, hits),
-            lambda exc: self._failed(generation, exc),
+            alive(self, lambda hits: self._arrived(generation, limit, hits)),
+            alive(self, lambda exc: self._failed(generation, exc)),
         )
 
     def _arrived(self, generation: int, limit: int, hits: list[SearchHit]) -> None:

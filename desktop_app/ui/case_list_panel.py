@@ -1,0 +1,251 @@
+"""The left-hand case list: filters, the lazily fetched table, and what to do when empty.
+
+Status and text filters go to the store (they start the list again); the key-worker
+filter and column sorting work on the rows already fetched, through a proxy model, and
+the view keeps fetching while the end of the list is in sight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.records import CASE_CLOSED, CASE_OPEN
+from desktop_app.ui.background import BackgroundRunner
+from desktop_app.ui.models.case_list_model import CASE_ID_ROLE, KEY_WORKER_ROLE, SORT_ROLE, CaseListModel
+
+EMPTY_VAULT = (
+    "No cases yet. Create one with Case ▸ New case (Ctrl+Shift+N), or explore the demo vault "
+    "to see how a full vault looks."
+)
+NO_MATCH = "No cases match these filters. Clear the boxes above or choose “All cases”."
+
+
+class CaseListPanel(QWidget):
+    case_selected = Signal(object)  # case id (a person chose a row)
+    case_activated = Signal(object)  # case id (Enter or double-click: go to the case)
+    new_case_requested = Signal()
+    demo_requested = Signal()
+    failed = Signal(object)
+
+    def __init__(self, runner: BackgroundRunner, vault: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pending_select: int | None = None
+        self.model = CaseListModel(runner, vault, parent=self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterRole(KEY_WORKER_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        self.status = QComboBox()
+        self.status.addItem("All cases", None)
+        self.status.addItem("Open cases", CASE_OPEN)
+        self.status.addItem("Closed cases", CASE_CLOSED)
+        self.status.setAccessibleName("Show cases")
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("Reference or child's name")
+        self.text.setClearButtonEnabled(True)
+        self.text.setAccessibleName("Find a case by reference or name")
+        self.key_worker = QLineEdit()
+        self.key_worker.setPlaceholderText("Any key worker")
+        self.key_worker.setClearButtonEnabled(True)
+        self.key_worker.setAccessibleName("Key worker")
+        filters = QFormLayout()
+        filters.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for text, widget in (("&Show:", self.status), ("&Find:", self.text), ("&Key worker:", self.key_worker)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            filters.addRow(label, widget)
+
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName("Cases")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.view.setSortingEnabled(True)
+        for column, width in enumerate((95, 150, 105, 55, 50, 90)):
+            self.view.setColumnWidth(column, width)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.view.activated.connect(self._activated)
+
+        self.count = QLabel()
+        self.count.setWordWrap(True)
+        self.empty = QLabel(EMPTY_VAULT)
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+        self.new_button = QPushButton("&New case…")
+        self.new_button.setToolTip("Open a new case (Ctrl+Shift+N)")
+        self.new_button.clicked.connect(self.new_case_requested)
+        self.demo_button = QPushButton("Explore the &demo vault…")
+        self.demo_button.setToolTip("Lock this vault and open a separate vault of fictional cases")
+        self.demo_button.clicked.connect(self.demo_requested)
+        self.demo_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty)
+        self.empty_spacer = QWidget()
+        layout.addWidget(self.empty_spacer, 1)
+        self.empty_spacer.hide()
+        layout.addWidget(self.count)
+        layout.addLayout(buttons)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.status.currentIndexChanged.connect(self._apply_filter)
+        self.text.textChanged.connect(lambda _text: self._debounce.start())
+        self.key_worker.textChanged.connect(self._key_worker_changed)
+        self.model.loading_changed.connect(lambda _loading: self._update_state())
+        self.model.modelReset.connect(self._update_state)
+        self.model.rowsInserted.connect(self._rows_arrived)
+        self.model.failed.connect(self.failed)
+        self._update_state()
+
+    # -- filters ---------------------------------------------------------------------------
+    def _apply_filter(self) -> None:
+        self._debounce.stop()
+        self.model.set_filter(self.status.currentData(), self.text.text())
+        self.model.fetchMore()
+
+    def _key_worker_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        self._update_state()
+        self._fetch_while_visible()
+
+    def _fetch_while_visible(self) -> None:
+        # A narrow key-worker filter can hide every fetched row; keep fetching until rows
+        # show up or the list is complete, as the view would when scrolled to the end.
+        if self.proxy.rowCount() == 0 and self.model.canFetchMore():
+            self.model.fetchMore()
+
+    def clear_filters(self) -> None:
+        self.text.clear()
+        self.key_worker.clear()
+        self.status.setCurrentIndex(self.status.findData(None))
+        self._apply_filter()
+
+    # -- state -----------------------------------------------------------------------------
+    def _rows_arrived(self, *_: Any) -> None:
+        if self._pending_select is not None:
+            self.select_case(self._pending_select)
+        self._update_state()
+
+    def _update_state(self) -> None:
+        rows = self.proxy.rowCount()
+        complete = self.model.exhausted and not self.model.loading
+        filtered = self.model.filtered or bool(self.key_worker.text().strip())
+        if complete and rows == 0:
+            if filtered:
+                self.empty.setText(NO_MATCH)
+                self.demo_button.hide()
+            else:
+                self.empty.setText(EMPTY_VAULT)
+                self.demo_button.show()
+            self.empty.show()
+        else:
+            self.empty.hide()
+        # An empty table says nothing: show the words where the table was.
+        nothing = complete and rows == 0
+        self.view.setVisible(not nothing)
+        self.empty_spacer.setVisible(nothing)
+        if not nothing:
+            self.demo_button.hide()
+            if not complete and rows == 0:
+                self._fetch_while_visible()
+        if self.model.loading:
+            self.count.setText("Loading cases…")
+        elif rows == 0:
+            self.count.setText("")
+        else:
+            more = "" if self.model.exhausted else " (scroll down for more)"
+            self.count.setText(f"{rows} {'case' if rows == 1 else 'cases'} shown{more}.")
+
+    # -- selection -------------------------------------------------------------------------
+    def _case_at(self, index: QModelIndex) -> int | None:
+        if not index.isValid():
+            return None
+        value = self.proxy.data(index, CASE_ID_ROLE)
+        return int(value) if value is not None else None
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        case_id = self._case_at(current)
+        if case_id is not None:
+            self._pending_select = None
+            self.case_selected.emit(case_id)
+
+    def _activated(self, index: QModelIndex) -> None:
+        case_id = self._case_at(index)
+        if case_id is not None:
+            self.case_activated.emit(case_id)
+
+    def select_case(self, case_id: int | None) -> bool:
+        """Select the row of ``case_id`` (without announcing it); if it has not been fetched
+        yet, select it when it arrives. False if it is not (yet) in the list."""
+        if case_id is None:
+            self._pending_select = None
+            self.view.selectionModel().clearSelection()
+            return False
+        row = self.model.row_of(case_id)
+        if row < 0:
+            self._pending_select = case_id
+            return False
+        self._pending_select = None
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        selection = self.view.selectionModel()
+        selection.blockSignals(True)
+        try:
+            selection.setCurrentIndex(
+                index,
+                selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows,
+            )
+        finally:
+            selection.blockSignals(False)
+        self.view.viewport().update()
+        self.view.scrollTo(index)
+        return True
+
+    def reload(self, select: int | None = None) -> None:
+        """Fetch the list again (counts changed), keeping ``select`` selected."""
+        self._pending_select = select
+        self.model.reload()
+        self.model.fetchMore()
+
+    def focus_list(self) -> None:
+        self.view.setFocus()
+        if not self.view.currentIndex().isValid() and self.proxy.rowCount() > 0:
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
