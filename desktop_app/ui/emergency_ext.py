@@ -57,6 +57,7 @@ from desktop_app.ui.oversight_view import OversightView
 
 CHRONOLOGY_KIND = "emergency_share"
 TICK_MS = 60_000
+RELOAD_EVERY_TICKS = 5  # look in the store again every five minutes (write-ups saved elsewhere)
 MAX_TIMER_MS = 6 * 60 * 60 * 1000  # re-check at least every 6 hours; the tick covers the rest
 
 WizardOpener = Callable[[Any, DecisionPrefill, Callable[[Any], None]], None]
@@ -69,36 +70,26 @@ def install(workspace: Any) -> None:
 
 
 def open_decision_wizard(workspace: Any, prefill: DecisionPrefill, on_saved: Callable[[Any], None]) -> None:
-    """Open the decision wizard pre-filled from an emergency share (parented to the
-    workspace); ``on_saved(decision)`` is called once the decision record is saved.
+    """Open the decision wizard pre-filled from an emergency share, parented to the
+    workspace; ``on_saved(decision)`` is called once the decision record is saved.
 
-    The wizard (``desktop_app/ui/decision_wizard.py``) accepts a prefill and an
-    ``on_saved`` callback; this adapter keeps the emergency path independent of how it
-    is constructed.
+    ``desktop_app.ui.decision_wizard.open_decision_wizard`` takes the prefill as it is
+    (``case_id``, ``answers``, ``record``, ``source``). The wizard stores ``source`` with
+    the decision, so a write-up finished by another route (say, resumed after a lock)
+    is still linked (``services.emergency.link_saved_write_ups``).
     """
     try:
         module = importlib.import_module("desktop_app.ui.decision_wizard")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "desktop_app.ui.decision_wizard":
+            raise
         workspace.show_message(
             "warning",
             "The decision wizard is not available in this version, so the write-up cannot be completed here yet. "
             "The follow-up stays outstanding.",
         )
         return
-    opener = getattr(module, "open_decision_wizard", None)
-    if callable(opener):
-        opener(workspace, prefill, on_saved)
-        return
-    wizard_class = module.DecisionWizard
-    wizard = wizard_class(
-        workspace.runner,
-        workspace.vault,
-        prefill.case_id,
-        prefill=prefill,
-        on_saved=on_saved,
-        parent=workspace,
-    )
-    wizard.open()
+    module.open_decision_wizard(workspace, prefill, on_saved)
 
 
 def _drop_banner(layout: Any, banner: QWidget) -> None:
@@ -138,8 +129,9 @@ class EmergencyFeature(QObject):
 
         self.tick = QTimer(self)
         self.tick.setInterval(TICK_MS)
-        self.tick.timeout.connect(self.check_deadlines)
+        self.tick.timeout.connect(self._tick)
         self.tick.start()
+        self.ticks = 0
         self.alarm = QTimer(self)
         self.alarm.setSingleShot(True)
         self.alarm.setTimerType(Qt.TimerType.CoarseTimer)
@@ -148,6 +140,9 @@ class EmergencyFeature(QObject):
         locking = getattr(workspace, "locking", None)
         if locking is not None:
             locking.connect(self._stop)
+        case_changed = getattr(workspace, "case_changed", None)
+        if case_changed is not None:
+            case_changed.connect(lambda *_: self.reload())
         register = getattr(workspace, "register_chronology_opener", None)
         if callable(register):
             register(CHRONOLOGY_KIND, self.open_share)
@@ -241,7 +236,7 @@ class EmergencyFeature(QObject):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._shared)
-        dialog.destroyed.connect(self._dialog_gone)
+        dialog.finished.connect(lambda *_: self._dialog_gone(dialog))
         self.dialog = dialog
         dialog.open()
         vault = self.vault
@@ -253,8 +248,9 @@ class EmergencyFeature(QObject):
             dialog.show_error,
         )
 
-    def _dialog_gone(self, *_args: object) -> None:
-        self.dialog = None
+    def _dialog_gone(self, dialog: EmergencyDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _shared(self, share: EmergencyShare) -> None:
         now = datetime.now(UTC)
@@ -300,9 +296,10 @@ class EmergencyFeature(QObject):
         known = {s.id for s in self.shares}
         self.levels = {k: v for k, v in self.levels.items() if k in known}
         for share in self.shares:
-            # What is already due at load is shown by the list and the banner, not notified.
+            # What is already due when first seen is shown by the list and the banner, not
+            # notified; a rise since a follow-up was last seen is (check_deadlines).
             self.levels.setdefault(share.id, share.urgency(now))
-        self.banner.set_follow_ups(self.shares, now)
+        self.check_deadlines(now)
         if self.list_dialog is not None and self.list_dialog.isVisible():
             if self.shares:
                 self.list_dialog.set_shares(self.shares, now)
@@ -311,7 +308,6 @@ class EmergencyFeature(QObject):
         if show_unlock_list and first_load and self.shares and not self.unlock_list_shown:
             self.unlock_list_shown = True
             self.show_list(at_unlock=True)
-        self._arm(now)
 
     def _arm(self, now: datetime) -> None:
         self.alarm.stop()
@@ -320,6 +316,13 @@ class EmergencyFeature(QObject):
             return
         ms = int((moment - now).total_seconds() * 1000) + 500
         self.alarm.start(max(1_000, min(ms, MAX_TIMER_MS)))
+
+    def _tick(self) -> None:
+        self.ticks += 1
+        if self.ticks % RELOAD_EVERY_TICKS == 0:
+            self.reload()
+        else:
+            self.check_deadlines()
 
     def check_deadlines(self, now: datetime | None = None) -> None:
         """Escalate any follow-up whose urgency has risen since it was last seen; re-word
@@ -380,12 +383,13 @@ class EmergencyFeature(QObject):
         dialog.document_requested.connect(self.document)
         dialog.in_error_requested.connect(self.mark_in_error)
         dialog.share_now_requested.connect(self.share_now)
-        dialog.destroyed.connect(self._list_gone)
+        dialog.finished.connect(lambda *_: self._list_gone(dialog))
         self.list_dialog = dialog
         dialog.open()
 
-    def _list_gone(self, *_args: object) -> None:
-        self.list_dialog = None
+    def _list_gone(self, dialog: FollowUpListDialog) -> None:
+        if self.list_dialog is dialog:
+            self.list_dialog = None
 
     # -- closing a follow-up -----------------------------------------------------------------
     def document(self, share_id: int) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -57,13 +57,28 @@ def status_icon(widget: QWidget, share: EmergencyShare, now: datetime) -> QIcon:
     if state is FollowUpStatus.COMPLETED_ON_TIME:
         return style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
     if state is FollowUpStatus.COMPLETED_LATE:
-        return style.standardIcon(QStyle.StandardPixmap.SP_DialogYesButton)
+        return _with_badge(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
+            style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
+        )
     urgency = share.urgency(now)
     if urgency in (Urgency.OVERDUE, Urgency.LONG_OVERDUE):
         return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
     if urgency is Urgency.DUE_SOON:
         return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
     return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+
+
+def _with_badge(base: QIcon, badge: QIcon, size: int = 32) -> QIcon:
+    """``base`` with a small ``badge`` in its lower right corner (completed, but late)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.drawPixmap(0, 0, base.pixmap(size, size))
+    half = size * 5 // 8
+    painter.drawPixmap(size - half, size - half, badge.pixmap(half, half))
+    painter.end()
+    return QIcon(pixmap)
 
 
 def status_words(share: EmergencyShare, now: datetime) -> str:

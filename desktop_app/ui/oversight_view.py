@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel, QTextDocument
+from PySide6.QtGui import QPageLayout, QStandardItem, QStandardItemModel, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -146,6 +146,7 @@ class OversightView(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         self.table.activated.connect(self._activated)
 
         self.summary = QLabel()
@@ -200,6 +201,7 @@ class OversightView(QDialog):
             self.show_error(exc)
             return
         self.message.clear()
+        self.print_button.setEnabled(False)  # until the rows for these filters have arrived
         vault = self.vault
         now = datetime.now(UTC)
         self.runner.submit(
@@ -246,6 +248,7 @@ class OversightView(QDialog):
         self.table.resizeColumnsToContents()
         self.table.resizeRowsToContents()
         self.summary.setText(_summary_line(status_counts(self.shares, now)))
+        self.print_button.setEnabled(True)
 
     @staticmethod
     def _item(text: str, sort_key: Any) -> QStandardItem:
@@ -298,11 +301,18 @@ class OversightView(QDialog):
         document.setHtml(self.summary_html())
         return document
 
-    def print_preview(self) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self)
+    def print_preview(self) -> QPrintPreviewDialog:
+        """Preview, then print (or save as PDF where the person chooses) the summary.
+
+        The printer and document are kept on the view: the preview dialog only points at
+        the printer, and a printer collected by Python while the preview is open crashes."""
+        self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self._printer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        self._document = self.summary_document()
+        preview = QPrintPreviewDialog(self._printer, self)
         preview.setWindowTitle("Print summary of emergency shares")
-        document = self.summary_document()
-        preview.paintRequested.connect(document.print_)
+        preview.paintRequested.connect(self._document.print_)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         preview.open()
         self._preview = preview
+        return preview

@@ -527,3 +527,67 @@ def test_the_case_workspace_installs_the_emergency_path(qtbot: Any, make_vault: 
     window.lock("manual")  # the workspace's actions and menus go with the lock
     assert all("Share now" not in a.text() for a in window.toolbar.actions())
     assert "E&mergency" not in [a.text() for a in window.menuBar().actions()]
+
+
+def test_document_now_opens_the_real_decision_wizard_prefilled(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    wizard_module = pytest.importorskip("desktop_app.ui.decision_wizard")
+
+    def seed(vault: Any) -> Any:
+        return share(vault, seed_case(vault), 30, "Police")
+
+    path, shared = make_vault(seed)
+    window = open_window(path)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: feature.list_dialog is not None, timeout=WAIT_MS)
+    feature.list_dialog.document_button.click()  # "Document now" on the overdue one
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, wizard_module.DecisionWizard) and w.isVisible() for w in QApplication.topLevelWidgets()
+        ),
+        timeout=WAIT_MS,
+    )
+    wizard = next(w for w in QApplication.topLevelWidgets() if isinstance(w, wizard_module.DecisionWizard))
+    assert wizard.parent() is window.workspace and wizard.case_id == shared.case_id
+    assert wizard.answers["concern"] == "immediate_risk"
+    assert wizard.prefill_source == f"emergency:{shared.id}"
+    values = wizard.record.values()
+    assert values["what_shared"] == "What was said" and values["recipient_organisation"] == "Police"
+    assert not values.get("risk_level") and not values.get("rationale")  # the judgement is left to them
+    # what the wizard does once the record is saved: on_saved(decision)
+    prefill = window.runner.run_now(lambda: service.decision_prefill_for(window.vault, shared.id))
+    answers = {**ANSWERS, **prefill.answers}
+    decision = window.runner.run_now(
+        lambda: decisions.record_decision(
+            window.vault,
+            prefill.case_id,
+            answers,
+            evaluate(parse_answers(answers)),
+            "share",
+            {**prefill.record, **COMPLETION},
+            prefill_source=prefill.source,
+        )
+    )
+    wizard.on_saved(decision)
+    qtbot.waitUntil(lambda: not feature.banner.isVisible(), timeout=WAIT_MS)
+    done = window.runner.run_now(lambda: service.get_share(window.vault, shared.id))
+    assert done.completed_decision_id == decision.id
+    assert done.status(datetime.now(UTC)) is FollowUpStatus.COMPLETED_LATE
+    wizard.finished_ok = True
+    wizard.close()
+
+
+def test_share_now_is_one_key_away_even_over_the_unlock_list(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    def seed(vault: Any) -> None:
+        share(vault, seed_case(vault), 30)
+
+    path, _ = make_vault(seed)
+    window = open_window(path)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), FollowUpListDialog), timeout=WAIT_MS)
+    keys = Keys()
+    keys.press(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), EmergencyDialog), timeout=WAIT_MS)
+    assert feature.list_dialog is None and feature.banner.isVisible()
+    assert feature.dialog is not None
+    feature.dialog.reject()  # nothing typed: closes without asking
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
