@@ -362,6 +362,8 @@ def remove_control_characters(text: str) -> str:
 
 def check_text(text: object, field_name: str, what: str, *, max_bytes: int | None = None) -> str:
     """Refuse non-text, hidden control characters and over-long text; return it unchanged."""
+    if text is None:
+        raise ValidationError(f"{what} is needed.", field=field_name)
     if not isinstance(text, str):
         raise ValidationError(f"{what} must be text.", field=field_name)
     found = _REFUSED_CONTROL.search(text)

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ from desktop_app.domain.records import (
     parse_date,
     require_line,
     require_reason,
+    utc_text,
     validate_case_details,
     validate_note_input,
     validate_person_details,
@@ -228,12 +229,21 @@ def _plan_case(conn: Any, problems: _Problems, index: int, raw: Any, seen: dict[
         elif case_store.find_case_by_reference(conn, details.reference) is not None:
             problems.add(where, "reference", "a case with this reference is already in the vault.")
         seen.setdefault(key, index)
-    opened_on = None
-    if raw.get("opened_on") is not None:
-        opened_on = problems.check(where, "opened_on", parse_date, raw["opened_on"], "", "The opening date")
     closing = _plan_status(problems, where, raw)
     people, keys = _plan_people(problems, where, raw.get("people", []))
     notes = _plan_notes(problems, where, raw.get("notes", []), keys)
+    if raw.get("opened_on") is not None:
+        opened_on = problems.check(where, "opened_on", parse_date, raw["opened_on"], "", "The opening date")
+        if opened_on is not None and opened_on > date.today():
+            problems.add(where, "opened_on", "a case cannot be opened on a date in the future.")
+    else:
+        # An old case opened "today" would sit after all its notes in the chronology: take
+        # the day of its earliest note, or of its closing, when those are earlier.
+        days = [datetime.fromisoformat(utc_text(n.occurred_at)).astimezone().date() for n, _ in notes]
+        days += [closing[0]] if closing else []
+        opened_on = min([date.today(), *days])
+    if closing is not None and opened_on is not None and closing[0] < opened_on:
+        problems.add(where, "closed_on", "a case cannot be closed before it was opened ('opened_on').")
     if details is None:
         return None
     return _PlannedCase(details, opened_on, closing, people, notes)
