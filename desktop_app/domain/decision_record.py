@@ -651,6 +651,37 @@ class WizardPrefill:
     final_decision: str | None = None
     source: str | None = None
 
+    @classmethod
+    def coerce(cls, value: object) -> WizardPrefill:
+        """A prefill from a ``WizardPrefill``, a mapping, or any object with the same
+        attributes (``record`` is accepted for ``fields``, ``prefill_source`` for ``source``),
+        so that other parts of the application need not import this class."""
+        if isinstance(value, WizardPrefill):
+            return value
+
+        def get(*names: str) -> Any:
+            for name in names:
+                if isinstance(value, Mapping) and name in value:
+                    return value[name]
+                if not isinstance(value, Mapping) and hasattr(value, name):
+                    return getattr(value, name)
+            return None
+
+        answers = get("answers") or {}
+        fields_ = get("fields", "record") or {}
+        if not isinstance(answers, Mapping) or not isinstance(fields_, Mapping):
+            raise ValidationError("A prefill's answers and fields must be mappings.", field=None)
+        notes = get("linked_note_ids") or ()
+        decision = get("final_decision")
+        source = get("source", "prefill_source")
+        return cls(
+            answers=dict(answers),
+            fields=dict(fields_),
+            linked_note_ids=tuple(int(n) for n in notes),
+            final_decision=str(decision) if decision else None,
+            source=str(source) if source else None,
+        )
+
 
 STATE_STEPS_AFTER_QUESTIONS = ("recommendation", "decision", "record")
 

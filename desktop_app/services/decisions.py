@@ -75,7 +75,9 @@ __all__ = [
     "decide_request",
     "decision_history",
     "discard_unfinished",
+    "get_consent_entry",
     "get_decision",
+    "get_feedback",
     "get_request",
     "get_unfinished",
     "list_decisions",
@@ -404,10 +406,14 @@ def list_decisions(vault: OpenVault, case_id: int, *, include_superseded: bool =
 # -- requests received -------------------------------------------------------------------------
 
 
-def record_request(vault: OpenVault, case_id: int, request: RequestInput) -> InformationRequest:
+def record_request(
+    vault: OpenVault, case_id: int, request: RequestInput, decision: RequestDecisionInput | None = None
+) -> InformationRequest:
     """Record a request for information from another agency: who asked, how their identity
-    was checked, what and why, when received. Decide it now or later (``decide_request``)."""
+    was checked, what and why, when received; and, if given, the answer (in the same step,
+    so either both are saved or neither). Otherwise decide it later (``decide_request``)."""
     valid = validate_request(request)
+    answer = validate_request_decision(decision) if decision is not None else None
     actor = vault.info.owner_name
     with _writing(vault, "saving the request") as conn:
         _require_case(conn, case_id)
@@ -422,7 +428,38 @@ def record_request(vault: OpenVault, case_id: int, request: RequestInput) -> Inf
             details={"case_id": case_id, "request_sha256": _sha256(asdict(valid))},
             at=now,
         )
+        if answer is not None:
+            _answer_request(conn, _require_request(conn, request_id), answer, actor)
         return _require_request(conn, request_id)
+
+
+def _answer_request(conn: Connection, request: InformationRequest, valid: RequestDecisionInput, actor: str) -> None:
+    if request.response is not None:
+        raise UsageError(
+            "This request has already been answered.",
+            "If the requester has shared new information, record a reconsideration instead.",
+        )
+    if valid.decision_id is not None:
+        linked = _require_decision(conn, valid.decision_id)
+        if linked.case_id != request.case_id:
+            raise ValidationError("That decision belongs to a different case.", "decision_id")
+        if not linked.is_sharing:
+            raise ValidationError(f"The linked decision was “{linked.label}”, not a decision to share.", "decision_id")
+    now = audit.utc_now()
+    store.insert_request_response(
+        conn,
+        request.id,
+        valid,
+        decided_at=str(valid.decided_at) if valid.decided_at else _now_text(),
+        decided_by=valid.decided_by or actor,
+        now=now,
+    )
+    details: dict[str, Any] = {"case_id": request.case_id, "response": valid.response}
+    if valid.decision_id is not None:
+        details["decision_id"] = valid.decision_id
+    audit.append_event(
+        conn, "request.decided", actor=actor, subject_type="request", subject_id=request.id, details=details, at=now
+    )
 
 
 def decide_request(vault: OpenVault, request_id: int, decision: RequestDecisionInput) -> InformationRequest:
@@ -432,44 +469,23 @@ def decide_request(vault: OpenVault, request_id: int, decision: RequestDecisionI
     valid = validate_request_decision(decision)
     actor = vault.info.owner_name
     with _writing(vault, "saving the answer to the request") as conn:
-        request = _require_request(conn, request_id)
-        if request.response is not None:
-            raise UsageError(
-                "This request has already been answered.",
-                "If the requester has shared new information, record a reconsideration instead.",
-            )
-        if valid.decision_id is not None:
-            linked = _require_decision(conn, valid.decision_id)
-            if linked.case_id != request.case_id:
-                raise ValidationError("That decision belongs to a different case.", "decision_id")
-            if not linked.is_sharing:
-                raise ValidationError(
-                    f"The linked decision was “{linked.label}”, not a decision to share.", "decision_id"
-                )
-        now = audit.utc_now()
-        store.insert_request_response(
-            conn,
-            request_id,
-            valid,
-            decided_at=str(valid.decided_at) if valid.decided_at else _now_text(),
-            decided_by=valid.decided_by or actor,
-            now=now,
-        )
-        details: dict[str, Any] = {"case_id": request.case_id, "response": valid.response}
-        if valid.decision_id is not None:
-            details["decision_id"] = valid.decision_id
-        audit.append_event(
-            conn, "request.decided", actor=actor, subject_type="request", subject_id=request_id, details=details, at=now
-        )
+        _answer_request(conn, _require_request(conn, request_id), valid, actor)
         return _require_request(conn, request_id)
 
 
 def reconsider_request(
-    vault: OpenVault, request_id: int, *, new_information: str, received_at: datetime | str | None = None
+    vault: OpenVault,
+    request_id: int,
+    *,
+    new_information: str,
+    received_at: datetime | str | None = None,
+    decision: RequestDecisionInput | None = None,
 ) -> InformationRequest:
     """The requester has shared new information: record a reconsideration, linked to the
-    original request (which stays as it was), to be decided afresh."""
+    original request (which stays as it was), to be decided afresh (now, with
+    ``decision``, or later with ``decide_request``)."""
     info = validate_new_information(new_information)
+    answer = validate_request_decision(decision) if decision is not None else None
     actor = vault.info.owner_name
     with _writing(vault, "saving the reconsideration") as conn:
         original = _require_request(conn, request_id)
@@ -508,6 +524,8 @@ def reconsider_request(
             details={"case_id": original.case_id, "reconsiders_id": request_id},
             at=now,
         )
+        if answer is not None:
+            _answer_request(conn, _require_request(conn, new_id), answer, actor)
         return _require_request(conn, new_id)
 
 
@@ -549,6 +567,14 @@ def record_consent(vault: OpenVault, person_id: int, entry: ConsentInput) -> Con
         found = store.get_consent_entry(conn, entry_id)
         assert found is not None
         return found
+
+
+def get_consent_entry(vault: OpenVault, entry_id: int) -> ConsentEntry:
+    with _reading(vault) as conn:
+        found = store.get_consent_entry(conn, entry_id)
+    if found is None:
+        raise UsageError("That consent entry is not in this vault.")
+    return found
 
 
 def consent_entries(vault: OpenVault, person_id: int) -> list[ConsentEntry]:
@@ -600,6 +626,14 @@ def record_feedback(vault: OpenVault, decision_id: int, feedback: FeedbackInput)
         found = store.get_feedback(conn, feedback_id)
         assert found is not None
         return found
+
+
+def get_feedback(vault: OpenVault, feedback_id: int) -> Feedback:
+    with _reading(vault) as conn:
+        found = store.get_feedback(conn, feedback_id)
+    if found is None:
+        raise UsageError("That feedback is not in this vault.")
+    return found
 
 
 def list_feedback(vault: OpenVault, decision_id: int) -> list[Feedback]:
