@@ -39,6 +39,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 DEFAULT_CLEAR_AFTER_SECONDS = 30
 # Longer than any sensible policy, short enough that "never" cannot be configured.
@@ -111,6 +112,8 @@ class SensitiveClipboard(QObject):
         self._clear_after_seconds = DEFAULT_CLEAR_AFTER_SECONDS
         self._token: bytes | None = None
         self._forbidden_callback: Callable[[], None] | None = None
+        self._owner: QWidget | None = None
+        self._guarding = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         # Coarse timers may fire 5% late; "30 seconds" should mean 30 seconds.
@@ -196,17 +199,33 @@ class SensitiveClipboard(QObject):
 
     # -- every copy made in this application -----------------------------------------
 
-    def guard_application_copies(self, forbidden: Callable[[], None] | None = None) -> None:
-        """Treat *any* copy made inside this application (a plain Ctrl+C in a text box, a
-        context-menu Copy) like ``copy()``: re-marked as sensitive and cleared on time,
+    def guard_application_copies(self, owner: QWidget, forbidden: Callable[[], None] | None = None) -> None:
+        """Treat *any* copy made in ``owner`` or its dialogs (a plain Ctrl+C in a text box,
+        a context-menu Copy) like ``copy()``: re-marked as sensitive and cleared on time,
         or removed at once when policy forbids copying (then ``forbidden`` is called to
-        tell the person). A copy counts as ours when one of our windows is active."""
+        tell the person). Copies made while another application is active are not ours."""
+        self._owner = owner
         self._forbidden_callback = forbidden
-        self._board().dataChanged.connect(self._on_clipboard_changed)
+        if not self._guarding:
+            self._board().dataChanged.connect(self._on_clipboard_changed)
+            self._guarding = True
+
+    def stop_guarding(self) -> None:
+        if self._guarding:
+            self._board().dataChanged.disconnect(self._on_clipboard_changed)
+            self._guarding = False
+
+    def _copy_came_from_owner(self) -> bool:
+        widget = QApplication.activeWindow()
+        while widget is not None:
+            if widget is self._owner:
+                return True
+            widget = widget.parentWidget()
+        return False
 
     def _on_clipboard_changed(self) -> None:
-        if QGuiApplication.focusWindow() is None or self.holds_our_copy():
-            return  # another application's copy, or the one we just made
+        if self.holds_our_copy() or not self._copy_came_from_owner():
+            return  # the copy we just made, or another application's (or window's) copy
         mime = self._board().mimeData(QClipboard.Mode.Clipboard)
         if mime is None or not mime.hasText() or mime.hasFormat(TOKEN_FORMAT):
             return

@@ -127,7 +127,9 @@ class MainWindow(QMainWindow):
         self.session_monitor.lock_requested.connect(self.lock)
         self.session_sources = self.session_monitor.start()
         self.clipboard = SensitiveClipboard(self)
-        self.clipboard.guard_application_copies(lambda: self.notice.show_message("info", COPY_FORBIDDEN_MESSAGE + "."))
+        self.clipboard.guard_application_copies(
+            self, lambda: self.notice.show_message("info", COPY_FORBIDDEN_MESSAGE + ".")
+        )
         self.apply_settings(self.settings)
 
     # -- actions and menus -----------------------------------------------------------------
@@ -379,6 +381,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.lock("closing")
         self.clipboard.clear_now()
+        self.clipboard.stop_guarding()
         self.idle_watcher.stop()
         self.session_monitor.stop()
         if self._pending_created is not None:

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from desktop_app.domain.policy import UserSettings, parse_policy
 from desktop_app.services.settings import effective, load_user_settings, save_user_settings
@@ -35,13 +35,22 @@ def vault_path(tmp_path: Path) -> Path:
     return tmp_path / "vault"
 
 
+def record_workspace(window: MainWindow) -> QWidget:
+    """A stand-in workspace that shows a record, so the tests do not depend on the
+    case screens: what matters here is that locking destroys whatever shows records."""
+    workspace = QWidget()
+    layout = QVBoxLayout(workspace)
+    layout.addWidget(QLabel(f"Case note recorded by {OWNER}"))
+    return workspace
+
+
 @pytest.fixture
 def window_factory(qtbot: Any) -> Iterator[Any]:
     windows: list[MainWindow] = []
 
     def make(path: Path, policy_json: dict[str, Any] | None = None) -> MainWindow:
         policy = parse_policy(json.dumps(policy_json).encode() if policy_json is not None else None)
-        window = MainWindow(path, policy=policy)
+        window = MainWindow(path, policy=policy, workspace_factory=record_workspace)
         qtbot.addWidget(window)
         window.show()
         window.start()
