@@ -92,6 +92,10 @@ def open_decision_wizard(workspace: Any, prefill: DecisionPrefill, on_saved: Cal
     module.open_decision_wizard(workspace, prefill, on_saved)
 
 
+def _nothing() -> None:
+    return None
+
+
 def _drop_banner(layout: Any, banner: QWidget) -> None:
     """Take the banner away with its workspace (the window also clears banners on lock)."""
     try:
@@ -307,7 +311,10 @@ class EmergencyFeature(QObject):
                 self.list_dialog.reject()
         if show_unlock_list and first_load and self.shares and not self.unlock_list_shown:
             self.unlock_list_shown = True
-            self.show_list(at_unlock=True)
+            # The store thread runs jobs in order: showing the list after a no-op queued now
+            # puts it above whatever else the workspace opens with the results of its own
+            # unlock-time work (say, the unsaved drafts), so it is the first thing to answer.
+            self.runner.submit(_nothing, lambda _: self.show_list(at_unlock=True), self._failed)
 
     def _arm(self, now: datetime) -> None:
         self.alarm.stop()

@@ -514,19 +514,37 @@ def test_the_case_workspace_installs_the_emergency_path(qtbot: Any, make_vault: 
     pytest.importorskip("desktop_app.ui.workspace")
     from desktop_app.ui.main_window import default_workspace
 
-    path, _ = make_vault(seed_case)
+    def seed(vault: Any) -> None:
+        case_id = seed_case(vault)
+        share(vault, case_id, 30)
+        case_records.save_draft(vault, text="Half-written note", case_id=case_id)  # the workspace offers it
+
+    path, _ = make_vault(seed)
     window = open_window(path, factory=default_workspace)
     feature = feature_of(window)
+    # the list of follow-ups comes first: above the workspace's own unlock-time dialogs
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), FollowUpListDialog), timeout=WAIT_MS)
+    workspace = window.workspace
+    assert workspace is not None
+    qtbot.waitUntil(lambda: workspace.findChild(QWidget, "drafts-dialog") is not None, timeout=WAIT_MS)
+    assert QApplication.activeModalWidget() is feature.list_dialog
+    assert QApplication.activeWindow() is feature.list_dialog
+    drafts = workspace.findChild(QWidget, "drafts-dialog")
+    qtbot.waitUntil(lambda: drafts.isVisible(), timeout=WAIT_MS)
+    QTest.qWait(50)
+    centre = feature.list_dialog.mapToGlobal(feature.list_dialog.rect().center())
+    assert QApplication.topLevelAt(centre) is feature.list_dialog  # painted above the drafts, too
     assert feature.share_action in window.toolbar.actions()
     assert feature.share_action.shortcut().toString() == "Ctrl+Shift+E"
     assert feature.share_action.shortcutContext() is Qt.ShortcutContext.ApplicationShortcut
     button = window.toolbar.widgetForAction(feature.share_action)
     assert button is not None and button.isVisible() and "Share now" in button.text()
     assert "E&mergency" in [a.text() for a in window.menuBar().actions()]
-    assert window.banner_layout.indexOf(feature.banner) >= 0
-    window.lock("manual")  # the workspace's actions and menus go with the lock
+    assert window.banner_layout.indexOf(feature.banner) >= 0 and feature.banner.isVisible()
+    window.lock("manual")  # the workspace's actions, menus and banner go with the lock
     assert all("Share now" not in a.text() for a in window.toolbar.actions())
     assert "E&mergency" not in [a.text() for a in window.menuBar().actions()]
+    qtbot.waitUntil(lambda: window.banner_layout.count() == 0, timeout=WAIT_MS)
 
 
 def test_document_now_opens_the_real_decision_wizard_prefilled(qtbot: Any, make_vault: Any, open_window: Any) -> None:
