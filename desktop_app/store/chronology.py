@@ -66,6 +66,9 @@ SOURCE_MODULES = (
     "desktop_app.store.cases",  # case_status
     "desktop_app.store.notes",  # note
     "desktop_app.store.attachments",  # attachment (those not attached to a note)
+    "desktop_app.store.decisions",  # decision, request, consent, feedback
+    "desktop_app.store.emergency",  # emergency_share
+    "desktop_app.store.exports",  # export
 )
 
 
