@@ -899,7 +899,12 @@ class DecisionWizard(QDialog):
 
     def _case_loaded(self, result: tuple[str, list[Any]]) -> None:
         reference, entries = result
-        what = "Correct a sharing decision" if self.supersedes_id is not None else "Decide whether to share"
+        if self.supersedes_id is not None:
+            what = "Correct a sharing decision"
+        elif self.prefill_source.startswith("emergency"):
+            what = "Write up an emergency share"
+        else:
+            what = "Decide whether to share"
         self.setWindowTitle(f"{what} — case {reference}")
         self.heading.setText(f"{what} — case {reference}")
         self.record.show_notes(entries, self.linked_initial)

@@ -454,3 +454,18 @@ def test_feedback_closes_the_loop(open_vault: Any, case: dict[str, int]) -> None
 
 def test_outcome_type_is_checked() -> None:
     assert isinstance(decide(BASE), Outcome)
+
+
+def test_a_request_and_its_answer_are_saved_together_or_not_at_all(open_vault: Any, case: dict[str, int]) -> None:
+    other_decision = record(open_vault, case["other"])
+    with pytest.raises(ValidationError, match="different case"):
+        ds.record_request(
+            open_vault, case["case"], REQUEST, RequestDecisionInput("share", "Needed", decision_id=other_decision.id)
+        )
+    assert count(open_vault, "information_requests") == 0
+    shared = record(open_vault, case["case"])
+    saved = ds.record_request(
+        open_vault, case["case"], REQUEST, RequestDecisionInput("share", "Needed", decision_id=shared.id)
+    )
+    assert saved.response is not None and saved.response.decision_id == shared.id
+    assert saved.response.decided_by == "Alex Practitioner"
