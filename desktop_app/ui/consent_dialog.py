@@ -64,7 +64,7 @@ class ConsentDialog(FormDialog):
         self.case_id = case_id
         self.wanted_person = person_id
         self.people: list[tuple[Person, ConsentState]] = []
-        self.resize(1100, 660)
+        self.resize(1220, 660)
         intro = QLabel(
             "Each person's consent as it stands now, worked out from the dated entries below it. Consent is "
             "not usually the lawful basis for safeguarding, but at early help it is needed, and people can "
@@ -74,8 +74,8 @@ class ConsentDialog(FormDialog):
         self.layout_.addWidget(intro)
         columns = QHBoxLayout()
         self.layout_.addLayout(columns, 1)
-        columns.addLayout(self._register(), 1)
-        columns.addWidget(self._form(), 1)
+        columns.addLayout(self._register(), 3)
+        columns.addWidget(self._form(), 2)
         self.save_button = self.buttons.addButton("&Record this entry", QDialogButtonBox.ButtonRole.ActionRole)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self._save)
@@ -94,7 +94,9 @@ class ConsentDialog(FormDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         self.table.itemSelectionChanged.connect(self._person_changed)
         self.empty = QLabel(
             "No one is recorded on this case yet. Add the child's parents or carers (and the child, if they "
@@ -191,13 +193,14 @@ class ConsentDialog(FormDialog):
         self.people = people
         self.table.setRowCount(len(people))
         for row, (person, state) in enumerate(people):
-            name = f"{person.name} (identity protected)" if person.protect_identity else person.name
+            name = f"{person.name} (protected)" if person.protect_identity else person.name
             since = local_time(state.since) if state.since else ""
             now = state.label + (f": {state.scope}" if state.is_given and state.scope else "")
             for column, text in enumerate((name, person.relationship, now, since)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
+        self.table.resizeRowsToContents()
         self.table.setVisible(bool(people))
         self.empty.setVisible(not people)
         self.save_button.setEnabled(bool(people))

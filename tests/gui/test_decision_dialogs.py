@@ -292,7 +292,7 @@ def test_consent_given_then_withdrawn(qtbot: Any, env: SimpleNamespace) -> None:
     idle(qtbot, env)
     assert dialog.table.rowCount() == 2
     assert dialog.table.item(0, 0).text() == "Jo Example" and dialog.table.item(0, 2).text() == "No consent recorded"
-    assert "(identity protected)" in dialog.table.item(1, 0).text()
+    assert "(protected)" in dialog.table.item(1, 0).text()
     assert dialog.selected_person().id == mother.id
     # Given, without saying whether she could consent: refused with the rule.
     dialog.scope.setPlainText("Share with the school nurse about diet")
