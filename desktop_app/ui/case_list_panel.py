@@ -26,7 +26,16 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.records import CASE_CLOSED, CASE_OPEN
 from desktop_app.ui.background import BackgroundRunner
-from desktop_app.ui.models.case_list_model import CASE_ID_ROLE, KEY_WORKER_ROLE, SORT_ROLE, CaseListModel
+from desktop_app.ui.models.case_list_model import (
+    CASE_ID_ROLE,
+    CHILD,
+    COLUMNS,
+    KEY_WORKER,
+    KEY_WORKER_ROLE,
+    NOTES,
+    SORT_ROLE,
+    CaseListModel,
+)
 
 EMPTY_VAULT = (
     "No cases yet. Create one with Case ▸ New case (Ctrl+Shift+N), or explore the demo vault "
@@ -85,11 +94,17 @@ class CaseListPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSortIndicatorClearable(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        # The child's name takes the room left; the short columns fit their contents.
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(40)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CHILD, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(KEY_WORKER, QHeaderView.ResizeMode.Interactive)
+        self.view.setColumnWidth(KEY_WORKER, 95)
+        # The note count is in each row's tooltip; the column would squeeze the names.
+        self.view.setColumnHidden(NOTES, True)
         self.view.setSortingEnabled(True)
-        for column, width in enumerate((95, 150, 105, 55, 50, 90)):
-            self.view.setColumnWidth(column, width)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.activated.connect(self._activated)
 
@@ -115,11 +130,12 @@ class CaseListPanel(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty)
+        layout.addWidget(self.count)
+        layout.addLayout(buttons)
+        # When there is nothing to list, the words and buttons sit at the top.
         self.empty_spacer = QWidget()
         layout.addWidget(self.empty_spacer, 1)
         self.empty_spacer.hide()
-        layout.addWidget(self.count)
-        layout.addLayout(buttons)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

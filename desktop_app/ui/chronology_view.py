@@ -49,7 +49,7 @@ class ChronologyView(QWidget):
         header = self.view.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((WHEN, 165), (KIND, 115), (TITLE, 215), (FLAGS, 215)):
+        for column, width in ((WHEN, 158), (KIND, 105), (TITLE, 200), (FLAGS, 200)):
             self.view.setColumnWidth(column, width)
         model.loading_changed.connect(lambda _loading: self._update_status())
         model.total_changed.connect(lambda _total: self._update_status())

@@ -41,7 +41,7 @@ class DemoVaultDialog(QDialog):
         icon = QLabel()
         icon.setPixmap(icons.demo().pixmap(40, 40))
         title = QLabel("<h2>The demo vault — fictional data only</h2>")
-        body = QLabel(
+        self.body = body = QLabel(
             "<p>The demo vault is a <b>separate</b> vault, filled with invented cases, people and notes "
             "so that you can try everything safely. Every name in it ends “(fictional)” and every "
             "reference starts “DEMO-”. Never record a real child in it.</p>"

@@ -24,8 +24,8 @@ class MarkInErrorDialog(FormDialog):
         super().__init__(runner, "Mark a note as recorded in error", parent)
         self.vault = vault
         self.note = note
-        self.in_error = QRadioButton(MARK_KINDS[MARK_IN_ERROR])
-        self.wrong_case = QRadioButton(MARK_KINDS[MARK_WRONG_CASE])
+        self.in_error = QRadioButton(MARK_KINDS[MARK_IN_ERROR].replace("error", "&error"))
+        self.wrong_case = QRadioButton(MARK_KINDS[MARK_WRONG_CASE].replace("wrong", "&wrong"))
         self.in_error.setChecked(True)
         kinds = QWidget()
         column = QVBoxLayout(kinds)

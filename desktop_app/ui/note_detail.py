@@ -167,10 +167,7 @@ class NoteDetailDialog(QDialog):
         self.people = {p.id: p for p in people}
         current = note.current
         self.setWindowTitle(f"Case note — {presentation.category(current.category)}")
-        self.heading.setText(
-            f"<h3>{html.escape(presentation.category(current.category))}</h3>"
-            f"{html.escape(presentation.local_time(current.occurred_at, weekday=True))}"
-        )
+        self.heading.setText(f"<h3>{html.escape(presentation.category(current.category))}</h3>")
         if note.flags:
             self.flags.setText(presentation.flags_text(note.flags))
             self.flag_icon.setPixmap(presentation.flag_icon(note.flags).pixmap(20, 20))
@@ -205,7 +202,9 @@ class NoteDetailDialog(QDialog):
         for revision in revisions:
             item = QListWidgetItem(revision_title(revision, latest))
             item.setData(REVISION_ROLE, revision)
-            if not revision.is_original:
+            if revision.is_original:
+                item.setIcon(icons.note())
+            else:
                 item.setIcon(icons.amended())
                 item.setToolTip(f"Reason: {revision.reason}")
             self.versions.addItem(item)

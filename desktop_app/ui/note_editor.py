@@ -114,7 +114,7 @@ class NoteEditor(QDialog):
 
         self.message = MessageArea()
         self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
+        self.when.setDisplayFormat("dd MMM yyyy  HH:mm")
         self.when.setCalendarPopup(True)
         self.when.setAccessibleName("When it happened (local time)")
         self.now_button = QPushButton("&Now")
@@ -127,6 +127,8 @@ class NoteEditor(QDialog):
         for index, item in enumerate(CONCERN_CATEGORIES):
             self.category.addItem(item.label, item.code)
             self.category.setItemData(index, category_tooltip(item), Qt.ItemDataRole.ToolTipRole)
+        # The domain's default ("General welfare"), never the first form of abuse listed.
+        self.category.setCurrentIndex(self.category.findData(DEFAULT_CATEGORY))
         self.category.currentIndexChanged.connect(self._category_changed)
 
         self.observed = QRadioButton(f"&{presentation.source_label(SOURCE_OBSERVED)}")

@@ -56,6 +56,11 @@ from desktop_app.ui.search_panel import SearchPanel
 from desktop_app.ui.widgets import icons
 from desktop_app.ui.widgets.message_area import MessageArea
 
+NO_CASES_YET = (
+    "This vault has no cases yet.\n\nCreate the first with Case ▸ New case (Ctrl+Shift+N). Each case is "
+    "about one child or young person; you then add the people around them, notes and attachments."
+)
+
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
 
@@ -110,7 +115,7 @@ class CaseWorkspace(QWidget):
         splitter.addWidget(self.left)
         splitter.addWidget(self.right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([520, 830])
+        splitter.setSizes([500, 850])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -172,8 +177,14 @@ class CaseWorkspace(QWidget):
             self.go_menu.addAction(action)
         for menu in (self.case_menu, self.note_menu, self.go_menu):
             self.add_menu(menu)
-        for action in (self.new_note_action, self.add_person_action, self.add_attachment_action):
-            self.add_case_action(action)
+        # New note is the case toolbar's first button; adding people and attachments
+        # lives in their tabs (and the Case menu), leaving the toolbar room for the
+        # actions other parts add.
+        self.add_case_action(self.new_note_action)
+        for action in (self.add_person_action, self.add_attachment_action):
+            self._case_actions.append(action)
+            self.case_menu.addAction(action)
+            action.setEnabled(False)
 
     def _connect(self) -> None:
         self.cases.case_selected.connect(self.show_case)
@@ -181,6 +192,7 @@ class CaseWorkspace(QWidget):
         self.cases.new_case_requested.connect(self.new_case)
         self.cases.demo_requested.connect(self._explore_demo)
         self.cases.failed.connect(self.show_error)
+        self.cases.model.loading_changed.connect(lambda _loading: self._update_no_case())
         self.search.hit_activated.connect(self._hit_activated)
         self.search.failed.connect(self.show_error)
         self.case_view.chronology.entry_activated.connect(self._entry_activated)
@@ -330,6 +342,11 @@ class CaseWorkspace(QWidget):
         self.case_view.attachments.set_attachments(attachments)
         self.search.set_current_case(case.id, case.reference)
 
+    def _update_no_case(self) -> None:
+        model = self.cases.model
+        empty = model.exhausted and not model.loading and model.rowCount() == 0 and not model.filtered
+        self.no_case.setText(NO_CASES_YET if empty else NO_CASE)
+
     def _update_case_actions(self) -> None:
         has_case = self._case_id is not None
         for action in self._case_actions:
@@ -356,7 +373,9 @@ class CaseWorkspace(QWidget):
         if focus is not None and focus is not self.left.tabBar() and self.isAncestorOf(focus):
             return
         if self.cases.view.isVisible():
-            self.cases.view.setFocus()
+            # The find box, not the list: focusing the list would open its first case
+            # before anyone chose one.
+            self.cases.text.setFocus()
         else:
             self.cases.new_button.setFocus()
 

@@ -34,7 +34,7 @@ SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 KEY_WORKER_ROLE = Qt.ItemDataRole.UserRole + 4
 
-COLUMNS = ("Reference", "Child or young person", "Key worker", "Status", "Notes", "Last activity")
+COLUMNS = ("Reference", "Child", "Key worker", "Status", "Notes", "Last activity")
 REFERENCE, CHILD, KEY_WORKER, STATUS, NOTES, LAST = range(len(COLUMNS))
 
 
