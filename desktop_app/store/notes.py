@@ -162,5 +162,6 @@ register_source(
             FROM notes n JOIN note_revisions r ON r.id = n.current_revision_id
         """,
         format_title=category_label,
+        count_sql="SELECT case_id FROM notes",
     )
 )
