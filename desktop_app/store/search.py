@@ -151,15 +151,21 @@ def search_sql(
     sql = (
         "WITH top AS MATERIALIZED ("
         f"SELECT note_search.rowid AS rid, {choose} FROM note_search{join} "
-        f"WHERE {' AND '.join(where)} ORDER BY {order.replace('top.', '')} LIMIT :limit) "
-        "SELECT n.id, n.case_id, c.reference, n.occurred_at, n.category, "
-        "snippet(note_search, 0, :start, :end, :ellipsis, :tokens), "
+        f"WHERE {' AND '.join(where)} ORDER BY {order.replace('top.', '')} LIMIT :limit), "
+        # One more pass over the matches (cheap without ranking) builds the snippets of
+        # the chosen rows only; FTS5 cannot seek by a list of rowids, and seeking row by
+        # row would run the whole query again for each (the unary + keeps SQLite from
+        # handing the IN list to FTS5 as a rowid lookup).
+        "snippets AS MATERIALIZED ("
+        "SELECT note_search.rowid AS rid, snippet(note_search, 0, :start, :end, :ellipsis, :tokens) AS snippet "
+        "FROM note_search WHERE note_search MATCH :expression AND +note_search.rowid IN (SELECT rid FROM top)) "
+        "SELECT n.id, n.case_id, c.reference, n.occurred_at, n.category, snippets.snippet, "
         f"{NOTE_FLAGS_SQL} "
-        "FROM top CROSS JOIN note_search ON note_search.rowid = top.rid "  # CROSS: visit only the chosen rows
+        "FROM top JOIN snippets ON snippets.rid = top.rid "
         "JOIN notes n ON n.current_revision_id = top.rid "
         "JOIN note_revisions r ON r.id = top.rid "
         "JOIN cases c ON c.id = n.case_id "
-        f"WHERE note_search MATCH :expression ORDER BY {order}"
+        f"ORDER BY {order}"
     )
     return sql, params
 
