@@ -168,7 +168,9 @@ def create_case_in(conn: Connection, details: CaseDetails, *, actor: str, opened
             "reference",
             "Choose a different reference, or open the existing case.",
         )
-    opened = opened_on or date.today()
+    opened = parse_date(opened_on, "opened_on", "The opening date") if opened_on is not None else date.today()
+    if opened > date.today():
+        raise ValidationError("A case cannot be opened on a date in the future.", "opened_on")
     now = audit.utc_now()
     case_id = case_store.insert_case(conn, valid, opened_on=opened, now=now, by=actor)
     audit.append_event(

@@ -113,9 +113,13 @@ def test_close_and_reopen_keep_their_reasons_in_the_history(open_vault: OpenVaul
     assert titles == ["Case reopened", "Case closed", "Case opened"]
 
 
-def test_closing_in_the_future_is_refused(open_vault: OpenVault, case: Case) -> None:
-    with pytest.raises(ValidationError):
+def test_opening_or_closing_in_the_future_is_refused(open_vault: OpenVault, case: Case) -> None:
+    with pytest.raises(ValidationError) as caught:
         records.close_case(open_vault, case.id, reason="x", closed_on=date.today() + timedelta(days=2))
+    assert caught.value.field == "closed_on"
+    with pytest.raises(ValidationError) as caught:
+        records.create_case(open_vault, CaseDetails("C-009", "Later"), opened_on=date.today() + timedelta(days=2))
+    assert caught.value.field == "opened_on"
 
 
 def test_list_cases_filters_by_text_and_status(open_vault: OpenVault, case: Case) -> None:
