@@ -349,7 +349,10 @@ class NoteEditor(QDialog):
     def _who(self) -> tuple[int | None, str]:
         text = self.who.currentText().strip()
         index = self.who.currentIndex()
-        if index > 0 and text == self.who.itemText(index).strip():
+        if index <= 0 or text != self.who.itemText(index).strip():
+            # Typed rather than chosen: still a person on the case if it is their entry.
+            index = self.who.findText(text, Qt.MatchFlag.MatchFixedString) if text else -1
+        if index > 0:
             return self.who.itemData(index), ""
         return None, text
 
