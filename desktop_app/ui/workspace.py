@@ -44,6 +44,7 @@ from desktop_app.services import case_records
 from desktop_app.ui import extensions, presentation
 from desktop_app.ui.attachment_viewer import AttachmentViewer
 from desktop_app.ui.case_list_panel import CaseListPanel
+from desktop_app.ui.case_status_dialog import CaseStatusDialog
 from desktop_app.ui.case_view import CaseView
 from desktop_app.ui.drafts_dialog import DraftsDialog
 from desktop_app.ui.mark_in_error_dialog import MarkInErrorDialog
@@ -154,6 +155,9 @@ class CaseWorkspace(QWidget):
             "Add &attachment…", self.add_attachment, tip="Keep a photo, letter or document, encrypted, on this case"
         )
         self.add_attachment_action.setIcon(icons.paperclip())
+        self.case_status_action = self._action(
+            "C&lose or reopen case…", self.change_case_status, tip="Close this case with the reason, or reopen it"
+        )
         self.drafts_action = self._action(
             "Unsaved &drafts…", self.show_drafts, tip="Notes you started but did not save"
         )
@@ -181,7 +185,7 @@ class CaseWorkspace(QWidget):
         # lives in their tabs (and the Case menu), leaving the toolbar room for the
         # actions other parts add.
         self.add_case_action(self.new_note_action)
-        for action in (self.add_person_action, self.add_attachment_action):
+        for action in (self.add_person_action, self.add_attachment_action, self.case_status_action):
             self._case_actions.append(action)
             self.case_menu.addAction(action)
             action.setEnabled(False)
@@ -406,6 +410,18 @@ class CaseWorkspace(QWidget):
         self.show_case(case.id)
         self.show_message("info", f"Case {case.reference} opened. Add the people around the child, then notes.")
         self.case_view.show_tab(CaseView.CHRONOLOGY)
+
+    def change_case_status(self) -> None:
+        if self.case is None:
+            return
+        dialog = CaseStatusDialog(self.runner, self.vault, self.case, parent=self)
+        self.own_dialog(dialog)
+        dialog.saved.connect(self._case_status_changed)
+        dialog.open()
+
+    def _case_status_changed(self, case: Case) -> None:
+        self.refresh_case(case.id)
+        self.show_message("info", f"Case {case.reference} {'reopened' if case.is_open else 'closed'}.")
 
     # -- people ------------------------------------------------------------------------------------
     def add_person(self) -> None:

@@ -541,3 +541,40 @@ def test_lock_leaves_no_record_on_screen(
     )
     assert "&Case" not in [a.text() for a in window.menuBar().actions()]
     assert "DEMO" not in window.windowTitle()
+
+
+def test_close_a_case_with_a_reason_and_filter_the_list_by_status(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: dict[str, Any]
+) -> None:
+    from desktop_app.ui.case_status_dialog import CaseStatusDialog
+
+    window = open_window(seeded["dir"])
+    ws = unlock(qtbot, window)
+    choose_case(qtbot, ws, "CD-200")
+    ws.case_status_action.trigger()
+    dialog = wait_shown(qtbot, CaseStatusDialog)
+    dialog.save_button.click()  # no reason
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=WAIT_MS)
+    assert "reason for closing" in dialog.message.text.text().lower()
+    dialog.reason.setPlainText("Family moved out of the area; records passed on.")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: ws.case is not None and not ws.case.is_open, timeout=WAIT_MS)
+    assert "Closed" in ws.case_view.details.text()
+    wait_chronology(qtbot, ws, lambda rows: rows[0][1] == "Case closed")
+    open_chronology_entry(qtbot, ws, lambda r: r[1] == "Case closed")
+    assert "Family moved out of the area" in ws.message.text.text()
+
+    ws.cases.status.setCurrentIndex(ws.cases.status.findText("Closed cases"))
+    qtbot.waitUntil(
+        lambda: ws.cases.model.exhausted and not ws.cases.model.loading and ws.cases.proxy.rowCount() == 1,
+        timeout=WAIT_MS,
+    )
+    assert ws.cases.proxy.index(0, 0).data() == "CD-200"
+    ws.cases.status.setCurrentIndex(ws.cases.status.findText("Open cases"))
+    qtbot.waitUntil(
+        lambda: [ws.cases.proxy.index(r, 0).data() for r in range(ws.cases.proxy.rowCount())] == ["AB-100"],
+        timeout=WAIT_MS,
+    )
+    ws.cases.key_worker.setText("nobody")
+    qtbot.waitUntil(lambda: ws.cases.empty.isVisible(), timeout=WAIT_MS)
+    assert ws.cases.empty.text().startswith("No cases match these filters")
