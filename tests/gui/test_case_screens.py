@@ -455,8 +455,8 @@ def test_a_draft_survives_a_lock_and_is_offered_back(
     editor.disclosed.setChecked(True)
     editor.text.setFocus()
     type_text("Sam told me about ")
-    qtbot.waitUntil(lambda: editor.draft_id is not None, timeout=WAIT_MS)  # autosaved while typing
-    assert "Draft saved" in editor.status.text()
+    qtbot.waitUntil(lambda: "Draft saved" in editor.status.text(), timeout=WAIT_MS)  # autosaved while typing
+    assert editor.draft_id is not None
     type_text("the weekend")  # typed after the last autosave: saved by the lock
     QTest.keyClick(editor, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.vault is None
