@@ -17,6 +17,7 @@ vault's unlock page, or the welcome page on first run.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +76,16 @@ def create_demo_vault(folder: Path) -> None:
     )
     try:
         demo_data.build_demo(created.vault, cases=DEMO_CASES, notes=DEMO_NOTES)
-    finally:
+    except BaseException:
+        # An empty demo vault would be opened next time as if it were ready: remove
+        # the folder just created (it holds nothing but fictional data), so a retry
+        # starts afresh.
         created.vault.close()
         created.folder.release()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    created.vault.close()
+    created.folder.release()
 
 
 class DemoVaultFlow(QObject):

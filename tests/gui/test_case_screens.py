@@ -575,6 +575,15 @@ def test_close_a_case_with_a_reason_and_filter_the_list_by_status(
         lambda: [ws.cases.proxy.index(r, 0).data() for r in range(ws.cases.proxy.rowCount())] == ["AB-100"],
         timeout=WAIT_MS,
     )
+    ws.cases.status.setCurrentIndex(ws.cases.status.findText("All cases"))
+    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 2 and not ws.cases.model.loading, timeout=WAIT_MS)
+    ws.cases.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # a click on "Reference"
+    assert [ws.cases.proxy.index(r, 0).data() for r in range(2)] == ["CD-200", "AB-100"]
+    ws.cases.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [ws.cases.proxy.index(r, 0).data() for r in range(2)] == ["AB-100", "CD-200"]
+    ws.cases.key_worker.setText("bea")
+    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 1, timeout=WAIT_MS)
+    assert ws.cases.proxy.index(0, 0).data() == "CD-200"
     ws.cases.key_worker.setText("nobody")
     qtbot.waitUntil(lambda: ws.cases.empty.isVisible(), timeout=WAIT_MS)
     assert ws.cases.empty.text().startswith("No cases match these filters")
