@@ -125,6 +125,19 @@ class CaseWorkspace(QWidget):
 
         self._build_actions()
         self._connect()
+        # Left to right, top to bottom: the list's tabs and filters, the list, then the case.
+        chain = [
+            self.left.tabBar(),
+            self.cases.status,
+            self.cases.text,
+            self.cases.key_worker,
+            self.cases.view,
+            self.cases.new_button,
+            self.cases.demo_button,
+            self.case_view.tabs.tabBar(),
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
         self.register_chronology_opener("note", lambda note_id: self.open_note(None, note_id))
         self.register_chronology_opener("attachment", self.open_attachment)
         self._label_demo()
