@@ -213,15 +213,24 @@ def read(folder: Path, name: str = FILE_NAME) -> KeySlots:
     return KeySlots.from_bytes(raw, source=name)
 
 
-def write(folder: Path, slots: KeySlots) -> None:
-    """Write a new generation, keeping the current one as the previous generation."""
+def write(folder: Path, slots: KeySlots, *, retire_old_passphrase: bool = False) -> None:
+    """Write a new generation, keeping the current one as the previous generation.
+
+    With ``retire_old_passphrase`` (a passphrase change) the kept copy is the *new*
+    generation instead: someone who changes a passphrase because it leaked expects the old
+    one to stop working everywhere, including in the copy beside the vault. The copy is
+    written first, so a failure part-way leaves the current file and passphrase as they were.
+    """
     current = folder / FILE_NAME
-    if current.exists():
+    slots.generation += 1
+    data = slots.to_bytes()
+    if retire_old_passphrase:
+        write_atomic(folder / PREVIOUS_NAME, data, "the kept copy of the key-slot file")
+    elif current.exists():
         old = current.read_bytes()
         try:
             KeySlots.from_bytes(old)
             write_atomic(folder / PREVIOUS_NAME, old, "the previous key-slot file")
         except KeySlotsDamaged:
             pass  # never let a damaged current file overwrite a good previous one
-    slots.generation += 1
-    write_atomic(current, slots.to_bytes(), "the key-slot file")
+    write_atomic(current, data, "the key-slot file")

@@ -150,7 +150,7 @@ class OpenVault:
         """Re-wrap the data key under a new passphrase; the database is not touched."""
         slots = self.folder.load_slots_for_rewrite(bytes(self._data_key))
         slots.set_passphrase(bytes(self._data_key), new_passphrase, params)
-        keyslots.write(self.folder.path, slots)
+        keyslots.write(self.folder.path, slots, retire_old_passphrase=True)
         with self.transaction():
             audit.append_event(self.conn, "vault.passphrase_changed", actor=self.info.owner_name)
 
@@ -360,9 +360,8 @@ class VaultFolder:
             except WrongPassphrase:
                 self.throttle.record_failure()
                 raise KeySlotsDamaged(
-                    "The key-slot file is damaged, and that passphrase does not open the kept "
-                    "previous copy (which may be from before your last passphrase change).",
-                    "Try your previous passphrase, or use your recovery key.",
+                    "The key-slot file is damaged, and that passphrase does not open the kept copy either.",
+                    "Check the passphrase (Caps Lock, keyboard layout) and try again, or use your recovery key.",
                 ) from None
         else:
             try:

@@ -246,15 +246,15 @@ def test_damaged_key_slot_file_is_reported_quickly(
     closed_vault.folder.unlock_with_recovery_key(closed_vault.recovery_key).close()
 
 
-def test_damaged_current_file_falls_back_to_the_previous_generation(closed_vault: ClaimedVault) -> None:
+def test_damaged_current_file_falls_back_to_the_kept_copy(closed_vault: ClaimedVault) -> None:
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
     vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
     vault.close()
-    previous = (folder.path / keyslots.PREVIOUS_NAME).read_bytes()
+    kept = (folder.path / keyslots.PREVIOUS_NAME).read_bytes()
     (folder.path / keyslots.FILE_NAME).write_bytes(b"{ damaged")
 
-    vault = folder.unlock(PASSPHRASE)  # the passphrase of the previous generation
+    vault = folder.unlock(NEW_PASSPHRASE)  # the kept copy follows the passphrase change
     try:
         notices = " ".join(vault.notices)
         assert "previous copy" in notices and "new key-slot file has been written" in notices
@@ -263,27 +263,31 @@ def test_damaged_current_file_falls_back_to_the_previous_generation(closed_vault
         vault.close()
     restored = keyslots.read(folder.path)  # the current file is whole again
     assert restored.slot("passphrase") is not None
-    assert (folder.path / keyslots.PREVIOUS_NAME).read_bytes() == previous  # not overwritten by the damage
-    vault = folder.unlock(PASSPHRASE)
+    assert (folder.path / keyslots.PREVIOUS_NAME).read_bytes() == kept  # not overwritten by the damage
+    vault = folder.unlock(NEW_PASSPHRASE)
     assert vault.notices == []
     vault.close()
 
 
-def test_new_passphrase_with_damaged_current_file_explains_the_previous_copy(closed_vault: ClaimedVault) -> None:
+def test_old_passphrase_stops_working_everywhere_after_a_change(closed_vault: ClaimedVault) -> None:
+    """A passphrase is changed because it may have leaked: the kept copy of the key-slot
+    file must not go on opening the vault with it."""
     folder = closed_vault.folder
     vault = folder.unlock(PASSPHRASE)
     vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
     vault.close()
+    with pytest.raises(WrongPassphrase):
+        keyslots.read(folder.path, keyslots.PREVIOUS_NAME).unwrap_passphrase(PASSPHRASE)
     path = folder.path / keyslots.FILE_NAME
     path.write_bytes(_truncate(path.read_bytes()))
     before = digest_vault(folder.path)
 
     with pytest.raises(KeySlotsDamaged) as info:
-        folder.unlock(NEW_PASSPHRASE)
+        folder.unlock(PASSPHRASE)
     assert not isinstance(info.value, WrongPassphrase)
     assert info.value.exit_code == 3
-    assert "previous copy" in info.value.message and "passphrase change" in info.value.message
-    assert "previous passphrase" in info.value.advice and "recovery key" in info.value.advice
+    assert "kept copy" in info.value.message
+    assert "recovery key" in info.value.advice
     assert_plain(info.value)
     assert digest_vault(folder.path) == before
 

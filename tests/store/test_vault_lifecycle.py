@@ -151,15 +151,21 @@ def test_change_passphrase_refuses_a_wrong_current_one(marked: CreatedVault) -> 
     assert (marked.folder.path / keyslots.FILE_NAME).read_bytes() == before
 
 
-def test_previous_generation_is_kept_after_a_passphrase_change(marked: CreatedVault) -> None:
+def test_previous_generation_is_kept_and_a_passphrase_change_is_mirrored(marked: CreatedVault) -> None:
     folder = marked.folder.path
     assert not (folder / keyslots.PREVIOUS_NAME).exists()
     first = (folder / keyslots.FILE_NAME).read_bytes()
-    marked.vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)
+    fingerprint = "SHA256:" + "0" * 64
+    recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    from desktop_app.store.vault import Escrow
+
+    marked.vault.add_escrow(Escrow(recipient, fingerprint))  # an ordinary change keeps the previous generation
     assert (folder / keyslots.PREVIOUS_NAME).read_bytes() == first
-    previous = keyslots.read(folder, keyslots.PREVIOUS_NAME)
-    current = keyslots.read(folder)
-    assert previous.generation + 1 == current.generation
+    assert keyslots.read(folder, keyslots.PREVIOUS_NAME).generation + 1 == keyslots.read(folder).generation
+
+    marked.vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)  # a passphrase change retires the old one
+    assert (folder / keyslots.PREVIOUS_NAME).read_bytes() == (folder / keyslots.FILE_NAME).read_bytes()
+    assert keyslots.read(folder, keyslots.PREVIOUS_NAME).unwrap_passphrase(NEW_PASSPHRASE)
     # no temporary files left behind by the atomic writes
     assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
 
