@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -136,6 +136,9 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.lock_action = QAction("&Lock", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        # Lock must work from any window of the application (a record opened in its own
+        # dialog included); there is only ever one main window (the demo vault reuses it).
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.lock_action.setStatusTip("Lock the vault now and clear the screen")
         self.lock_action.triggered.connect(lambda: self.lock("manual"))
         self.settings_action = QAction("&Settings…", self)

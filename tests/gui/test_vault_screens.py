@@ -314,13 +314,6 @@ def test_ctrl_l_locks_and_nothing_personal_survives_in_any_widget(
     assert focused() is window.unlock_page.secret
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported): the Lock action's shortcut has the default WindowShortcut context, so "
-    "Ctrl+L does nothing while a non-modal dialog of the workspace (e.g. a record) is the active "
-    "window. ApplicationShortcut would fix it but is ambiguous if a second MainWindow (demo vault) "
-    "ever exists; left to the UI owner.",
-)
 def test_ctrl_l_locks_from_a_non_modal_record_dialog(
     qtbot: Any, open_window: Callable[..., MainWindow], existing_vault: Path
 ) -> None:
