@@ -319,6 +319,7 @@ class CaseWorkspace(QWidget):
         self._case_id = case_id
         self.case = None
         self._generation += 1
+        self.message.clear()  # a message was about what was on screen before
         if case_id is None:
             self.right.setCurrentWidget(self.no_case)
             self.case_view.chronology.set_model(None)
