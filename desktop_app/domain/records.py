@@ -591,28 +591,43 @@ def validate_note_input(note: NoteInput, *, default_author: str, now: datetime |
 # --- protected people in text ---------------------------------------------------------
 
 
-def mentions(text: str, people: Sequence[Person]) -> list[tuple[int, int, int]]:
-    """Where these people's names occur in ``text``: (start, end, person_id) spans, in
-    order and not overlapping, so a screen can mark them and an export can redact them.
+class MentionFinder:
+    """Finds where people's names occur in text: (start, end, person_id) spans, in order
+    and not overlapping, so a screen can mark them and an export can redact them.
 
     Matches whole words, ignoring case; a person's full name and each part of it of three
-    letters or more are looked for, since notes often say "Sam" for "Sam Smith".
+    letters or more are looked for, since notes often say "Sam" for "Sam Smith". One
+    pattern serves every text, which matters when a case's thousands of notes are checked
+    after a person is added. A name part shared by two people is credited to the first.
     """
-    spans: list[tuple[int, int, int]] = []
-    for person in people:
-        parts = {person.name.strip()} | {p for p in person.name.split() if len(p) >= 3}
-        for part in parts:
-            if not part:
-                continue
-            for found in re.finditer(rf"(?<!\w){re.escape(part)}(?!\w)", text, flags=re.IGNORECASE):
-                spans.append((found.start(), found.end(), person.id))
-    spans.sort(key=lambda span: (span[0], -span[1]))
-    merged: list[tuple[int, int, int]] = []
-    for span in spans:
-        if merged and span[0] < merged[-1][1]:
-            continue  # inside a longer match already kept
-        merged.append(span)
-    return merged
+
+    def __init__(self, people: Sequence[Person]) -> None:
+        self._owner: dict[str, int] = {}
+        for person in people:
+            for part in {person.name.strip()} | {p for p in person.name.split() if len(p) >= 3}:
+                if part:
+                    self._owner.setdefault(part.casefold(), person.id)
+        alternatives = sorted(self._owner, key=len, reverse=True)  # the longest name wins
+        self._pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)", re.IGNORECASE)
+            if alternatives
+            else None
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        if self._pattern is None:
+            return []
+        spans = []
+        for found in self._pattern.finditer(text):
+            owner = self._owner.get(found.group().casefold())
+            if owner is not None:
+                spans.append((found.start(), found.end(), owner))
+        return spans
+
+
+def mentions(text: str, people: Sequence[Person]) -> list[tuple[int, int, int]]:
+    """Where these people's names occur in ``text`` (see ``MentionFinder``)."""
+    return MentionFinder(people).find(text)
 
 
 def protected_mentions(text: str, people: Sequence[Person]) -> list[tuple[int, int, int]]:

@@ -42,6 +42,7 @@ from desktop_app.domain.records import (
     CaseDetails,
     CaseSummary,
     Draft,
+    MentionFinder,
     Note,
     NoteInput,
     NoteRevision,
@@ -50,7 +51,6 @@ from desktop_app.domain.records import (
     SearchHit,
     ValidNote,
     check_text,
-    mentions,
     optional_text,
     parse_date,
     require_line,
@@ -356,14 +356,19 @@ def list_people(vault: OpenVault, case_id: int) -> list[Person]:
 
 def refresh_mentions(conn: Connection, case_id: int) -> None:
     """Recompute who appears in each of a case's notes after its people changed."""
-    people = case_store.list_people(conn, case_id)
-    rows = list(note_store.case_revisions(conn, case_id))
-    for revision_id, text, source_person_id in rows:
-        note_store.set_people(conn, revision_id, _appearing(text, source_person_id, people))
+    finder = MentionFinder(case_store.list_people(conn, case_id))
+    recorded = note_store.case_people(conn, case_id)
+    changed = [
+        (revision_id, wanted)
+        for revision_id, text, source_person_id in note_store.case_revisions(conn, case_id)
+        if (wanted := _appearing(text, source_person_id, finder)) != recorded.get(revision_id, set())
+    ]
+    for revision_id, wanted in changed:  # only what differs: a long case has thousands of notes
+        note_store.set_people(conn, revision_id, wanted)
 
 
-def _appearing(text: str, source_person_id: int | None, people: list[Person]) -> set[int]:
-    found = {span[2] for span in mentions(text, people)}
+def _appearing(text: str, source_person_id: int | None, finder: MentionFinder) -> set[int]:
+    found = {span[2] for span in finder.find(text)}
     if source_person_id is not None:
         found.add(source_person_id)
     return found
@@ -394,7 +399,9 @@ def record_note_in(
     valid, people = _valid_note(conn, case_id, note, actor)
     now = audit.utc_now()
     note_id, revision_id = note_store.insert_note(conn, case_id, valid, now=now, moved_from_note_id=moved_from_note_id)
-    note_store.set_people(conn, revision_id, _appearing(valid.text, valid.source_person_id, people))
+    note_store.set_people(
+        conn, revision_id, _appearing(valid.text, valid.source_person_id, MentionFinder(people)), new=True
+    )
     details: dict[str, Any] = {
         "case_id": case_id,
         "revision_id": revision_id,
@@ -447,7 +454,9 @@ def amend_note(vault: OpenVault, note_id: int, note: NoteInput, *, reason: str, 
         now = audit.utc_now()
         revision = current.revision + 1
         revision_id = note_store.insert_amendment(conn, note_id, revision, valid, why, now=now)
-        note_store.set_people(conn, revision_id, _appearing(valid.text, valid.source_person_id, people))
+        note_store.set_people(
+            conn, revision_id, _appearing(valid.text, valid.source_person_id, MentionFinder(people)), new=True
+        )
         changed = [
             name
             for name in ("text", "occurred_at", "category", "source", "source_person_id", "source_name")

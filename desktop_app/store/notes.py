@@ -100,13 +100,26 @@ def mark(conn: Connection, note_id: int, kind: str, reason: str, *, now: str, by
     )
 
 
-def set_people(conn: Connection, revision_id: int, person_ids: Iterable[int]) -> None:
-    """Who appears in a revision (its source and the people named in it)."""
-    conn.execute("DELETE FROM note_people WHERE revision_id = ?", (revision_id,))
-    conn.executemany(
-        "INSERT INTO note_people (revision_id, person_id) VALUES (?, ?)",
-        [(revision_id, pid) for pid in sorted(set(person_ids))],
-    )
+def set_people(conn: Connection, revision_id: int, person_ids: Iterable[int], *, new: bool = False) -> None:
+    """Who appears in a revision (its source and the people named in it); ``new`` for a
+    revision just saved, which has nobody recorded yet."""
+    if not new:
+        conn.execute("DELETE FROM note_people WHERE revision_id = ?", (revision_id,))
+    rows = [(revision_id, pid) for pid in sorted(set(person_ids))]
+    if rows:
+        conn.executemany("INSERT INTO note_people (revision_id, person_id) VALUES (?, ?)", rows)
+
+
+def case_people(conn: Connection, case_id: int) -> dict[int, set[int]]:
+    """Who is recorded as appearing in each revision of a case's notes."""
+    found: dict[int, set[int]] = {}
+    for revision_id, person_id in conn.execute(
+        "SELECT np.revision_id, np.person_id FROM notes n JOIN note_revisions r ON r.note_id = n.id "
+        "JOIN note_people np ON np.revision_id = r.id WHERE n.case_id = ?",
+        (case_id,),
+    ):
+        found.setdefault(revision_id, set()).add(person_id)
+    return found
 
 
 def case_revisions(conn: Connection, case_id: int) -> Iterable[tuple[int, str, int | None]]:
