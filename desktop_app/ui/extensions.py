@@ -49,9 +49,8 @@ What ``CaseWorkspace`` (``desktop_app/ui/workspace.py``) offers:
 ``workspace.open_note(case_id, note_id)``
     Show a case and open one of its notes (for links from decisions to notes).
 ``workspace.own_dialog(dialog)``
-    For a dialog parented to the workspace: deletes it when closed and makes Ctrl+L
-    (Lock) work while it is the active window (the main window's shortcut does not
-    reach a separate dialog window). Returns the dialog.
+    For a dialog parented to the workspace: deletes it when closed and adds the Lock
+    action to it, so Ctrl+L works while it is the active window. Returns the dialog.
 ``workspace.locking``
     Signal emitted by ``prepare_lock``, just before the lock closes the connection.
 

@@ -254,9 +254,8 @@ class CaseWorkspace(QWidget):
         explore_demo_vault(self.window)
 
     def own_dialog(self, dialog: QWidget) -> QWidget:
-        """Make a dialog (a child of this workspace) close with the workspace and answer
-        the lock shortcut (Ctrl+L) itself: a window shortcut of the main window does not
-        reach a separate dialog window."""
+        """Make a dialog (a child of this workspace) be deleted when closed, and carry
+        the Lock action, so Ctrl+L locks from it whatever the action's shortcut context."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         lock_action = getattr(self.window, "lock_action", None)
         if isinstance(lock_action, QAction):
