@@ -348,6 +348,22 @@ class ChronologyEntry:
     flags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ChronologyCursor:
+    """Where a chronology page ended: pass it as ``after=`` for the next (older) page."""
+
+    occurred_at: str
+    kind: str
+    item_id: int
+
+
+@dataclass(frozen=True)
+class ChronologyPage:
+    entries: list[ChronologyEntry]
+    total: int  # entries in the whole chronology of the case (for the chosen kinds); -1 if not counted
+    next_cursor: ChronologyCursor | None  # None on the last page
+
+
 # --- validation ---------------------------------------------------------------------
 
 # Refused: C0 controls other than tab, LF, VT, FF, CR; DEL; lone surrogates (they cannot

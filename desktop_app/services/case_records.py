@@ -41,6 +41,8 @@ from desktop_app.domain.records import (
     Case,
     CaseDetails,
     CaseSummary,
+    ChronologyCursor,
+    ChronologyPage,
     Draft,
     MentionFinder,
     Note,
@@ -66,7 +68,6 @@ from desktop_app.store import audit, chronology, search
 from desktop_app.store import cases as case_store
 from desktop_app.store import drafts as draft_store
 from desktop_app.store import notes as note_store
-from desktop_app.store.chronology import ChronologyCursor, ChronologyPage
 from desktop_app.store.connection import DatabaseError, classify
 from desktop_app.store.vault import OpenVault
 

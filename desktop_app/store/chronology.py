@@ -57,7 +57,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+# ChronologyCursor and ChronologyPage live in the domain (screens hold them); they are
+# imported here too, so ``from desktop_app.store.chronology import ChronologyPage`` works.
+from desktop_app.domain.records import ChronologyCursor as ChronologyCursor
 from desktop_app.domain.records import ChronologyEntry, split_flags
+from desktop_app.domain.records import ChronologyPage as ChronologyPage
 
 COLUMNS = ("case_id", "occurred_at", "recorded_at", "kind", "item_id", "title", "summary", "flags")
 # Newest first. ``item_id`` before ``kind``: within one source ``kind`` is constant and
@@ -88,22 +92,6 @@ class ChronologySource:
     sql: str
     format_title: Callable[[str], str] = field(default=_unchanged, compare=False)
     count_sql: str | None = None  # one row per entry, with case_id; default: ``sql``
-
-
-@dataclass(frozen=True)
-class ChronologyCursor:
-    """Where a page ended: pass it as ``after=`` to get the next (older) page."""
-
-    occurred_at: str
-    kind: str
-    item_id: int
-
-
-@dataclass(frozen=True)
-class ChronologyPage:
-    entries: list[ChronologyEntry]
-    total: int  # entries in the whole chronology of the case (for the chosen kinds); -1 if not counted
-    next_cursor: ChronologyCursor | None  # None on the last page
 
 
 _SOURCES: dict[str, ChronologySource] = {}

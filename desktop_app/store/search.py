@@ -59,7 +59,7 @@ def fts_expression(text: str, *, prefix_last: bool = False) -> str | None:
     if not terms:
         return None
     quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
-    if prefix_last and not cleaned.endswith(" "):
+    if prefix_last and not cleaned[-1:].isspace():  # "arm " is a finished word; "arm" may not be
         quoted[-1] += "*"
     return " ".join(quoted)
 
