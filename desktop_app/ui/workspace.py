@@ -309,7 +309,7 @@ class CaseWorkspace(QWidget):
         self.message.show_error(exc)
 
     def show_message(self, kind: str, text: str) -> None:
-        self.message.show_message(kind, html.escape(text))
+        self.message.show_message(kind, text)
 
     # -- the case shown ----------------------------------------------------------------------------
     def show_case(self, case_id: int | None) -> None:
@@ -565,7 +565,7 @@ class CaseWorkspace(QWidget):
         if not chosen:
             return
         vault, path = self.vault, Path(chosen)
-        self.message.show_message("info", f"Adding {html.escape(path.name)}…")
+        self.message.show_message("info", f"Adding {path.name}…")
         self.runner.submit(
             lambda: case_records.add_attachment_file(vault, case_id, path),
             self._attachment_added,

@@ -3,6 +3,8 @@ a heading word, so meaning never depends on colour alone."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QWidget
 
@@ -30,9 +32,12 @@ class MessageArea(QFrame):
     def show_message(self, kind: str, message: str, advice: str = "") -> None:
         heading, pixmap, background, foreground = _STYLES[kind]
         self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(24, 24))
-        body = f"<b>{heading}:</b> {message}" if heading else message
-        if advice:
-            body += f"<br>{advice}"
+        # Messages and advice are plain text (they may quote a file name or a reference a
+        # person typed): escape them here, once, so no caller has to remember.
+        text, hint = html.escape(message, quote=False), html.escape(advice, quote=False)
+        body = f"<b>{heading}:</b> {text}" if heading else text
+        if hint:
+            body += f"<br>{hint}"
         self.text.setText(body)
         self.setAccessibleName(f"{heading or 'Notice'}: {message} {advice}".strip())
         self.setStyleSheet(
