@@ -45,7 +45,7 @@ def demo_vault_dir() -> Path:
     return default_vault_dir().parent / DEMO_FOLDER_NAME
 
 
-def _same(a: Path, b: Path) -> bool:
+def same_folder(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve()
     except OSError:
@@ -57,7 +57,7 @@ def is_demo_vault(vault: Any) -> bool:
     practitioner) or in the demo folder."""
     owner = getattr(getattr(vault, "info", None), "owner_name", "")
     folder = getattr(getattr(vault, "folder", None), "path", None)
-    return owner == demo_data.DEMO_OWNER or (folder is not None and _same(Path(folder), demo_vault_dir()))
+    return owner == demo_data.DEMO_OWNER or (folder is not None and same_folder(Path(folder), demo_vault_dir()))
 
 
 def create_demo_vault(folder: Path) -> None:
@@ -119,7 +119,7 @@ class DemoVaultFlow(QObject):
 
     def _open(self, folder: Path) -> None:
         window = self.window
-        if not _same(window.vault_dir, folder):
+        if not same_folder(window.vault_dir, folder):
             self.return_to = window.vault_dir
         if window.vault is not None:
             window.lock("demo")
@@ -131,7 +131,7 @@ class DemoVaultFlow(QObject):
         page.unlock_button.click()
 
     def _locked(self) -> None:
-        if _same(self.window.vault_dir, demo_vault_dir()) and self.return_to is not None:
+        if same_folder(self.window.vault_dir, demo_vault_dir()) and self.return_to is not None:
             # After the lock has finished (and not when the window is closing).
             QTimer.singleShot(0, self, self._go_back)
 
@@ -139,7 +139,7 @@ class DemoVaultFlow(QObject):
         window = self.window
         if not shiboken6.isValid(window) or not window.isVisible() or window.vault is not None:
             return
-        if not _same(window.vault_dir, demo_vault_dir()) or self.return_to is None:
+        if not same_folder(window.vault_dir, demo_vault_dir()) or self.return_to is None:
             return
         back, self.return_to = self.return_to, None
         if window.folder is not None:

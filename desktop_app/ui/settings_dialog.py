@@ -26,6 +26,11 @@ from desktop_app.domain.policy import EffectiveSettings, Policy, UserSettings
 from desktop_app.ui.widgets.message_area import MessageArea
 
 SET_BY_ORGANISATION = "Set by your organisation"
+SECTOR_NAMES = {
+    "public": "Public body",
+    "voluntary": "Voluntary or community organisation",
+    "private": "Private organisation",
+}
 
 
 def _org_label(text: str) -> QLabel:
@@ -83,7 +88,7 @@ class SettingsDialog(QDialog):
             self.allow_copy.setEnabled(False)
             self.clear_after.setEnabled(False)
             mine.addRow("", QLabel(f"<i>Copying is turned off. {SET_BY_ORGANISATION}.</i>"))
-        mine.addRow("Clear &copied text after:", self.clear_after)
+        mine.addRow("Clear c&lipboard after:", self.clear_after)
         mine_box = QGroupBox("Your settings")
         mine_box.setLayout(mine)
 

@@ -116,7 +116,7 @@ class CaseWorkspace(QWidget):
         splitter.addWidget(self.left)
         splitter.addWidget(self.right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([500, 850])
+        splitter.setSizes([620, 740])  # wide enough for a child's full name in the list
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -220,7 +220,8 @@ class CaseWorkspace(QWidget):
         self.case_view.attachments.open_requested.connect(lambda a: self.open_attachment(a.id))
 
     def _label_demo(self) -> None:
-        from desktop_app.ui.demo_vault import DEMO_PASSPHRASE, is_demo_vault
+        from desktop_app.ui.demo_vault import DEMO_PASSPHRASE, demo_vault_dir, is_demo_vault
+        from desktop_app.ui.demo_vault import same_folder as _same_folder
 
         self.is_demo = is_demo_vault(self.vault)
         if not self.is_demo:
@@ -234,11 +235,17 @@ class CaseWorkspace(QWidget):
         )
         icon = QLabel()
         icon.setPixmap(icons.demo().pixmap(28, 28))
+        # The fixed passphrase is only true of the application's own demo folder; a vault
+        # filled with `casenotes demo` has whatever passphrase its maker chose.
+        own_demo = _same_folder(self.vault.folder.path, demo_vault_dir())
+        passphrase = (
+            f"Its passphrase is <b>{html.escape(DEMO_PASSPHRASE)}</b> (shown because nothing in it is real). "
+            if own_demo
+            else ""
+        )
         text = QLabel(
-            "<b>DEMO — fictional data.</b> This is a separate practice vault of invented cases: never "
-            "record a real child here. Its passphrase is "
-            f"<b>{html.escape(DEMO_PASSPHRASE)}</b> (shown because nothing in it is real). "
-            "Lock (Ctrl+L) to leave it."
+            "<b>DEMO — fictional data.</b> This is a practice vault of invented cases: never "
+            f"record a real child here. {passphrase}Lock (Ctrl+L) to leave it."
         )
         text.setWordWrap(True)
         row = QHBoxLayout(banner)
