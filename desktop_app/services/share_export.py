@@ -10,22 +10,65 @@ Why recording is a separate step after saving: an export cancelled at the "Save 
 dialog never left the machine and should not appear in the record as if it had. The
 audit event holds ids, hashes and counts (which notes, for whom, the SHA-256 of what was
 written); never the text, which stays in the records.
+
+Every export is also a row in ``exports`` (migration 6), written in the same transaction
+as its audit event, so the case's chronology shows it against its decision; feedback
+from the recipient is recorded against that decision (``record_export_feedback``) and
+shows on the export as "feedback received".
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any
 
+from sqlcipher3.dbapi2 import IntegrityError
+
+from desktop_app.domain.decision_record import Feedback, FeedbackInput
+from desktop_app.domain.export_record import (
+    KIND_SHARE_PACKET,
+    KIND_SUBJECT_ACCESS,
+    PROTECTIONS,
+    ExportEntry,
+    ExportItems,
+    ExportKind,
+    Protection,
+    destination_name,
+    export_summary,
+    parse_ref,
+    protection_format,
+)
+from desktop_app.domain.records import utc_text
 from desktop_app.domain.share_packet import SharePacket
+from desktop_app.errors import CaseNotesError, UsageError
 from desktop_app.export.bundle import WrittenBundle, write_bundle
 from desktop_app.export.pdf import write_encrypted_pdf
+from desktop_app.services import decisions as decision_service
 from desktop_app.services.signing import signing_key
 from desktop_app.store import audit
+from desktop_app.store import cases as case_store
+from desktop_app.store import decisions as decision_store
+from desktop_app.store import exports as export_store
+from desktop_app.store.connection import DatabaseError, classify
 from desktop_app.store.vault import OpenVault
 
-Protection = Literal["pdf-password", "age-key", "age-passphrase"]
+Connection = Any  # a sqlcipher3 connection
+
+__all__ = [
+    "ExportRecord",
+    "Protection",
+    "encrypted_pdf",
+    "export_for_packet",
+    "get_export",
+    "list_exports",
+    "record_export",
+    "record_export_feedback",
+    "signed_bundle",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +81,7 @@ class ExportRecord:
     protection: Protection
     sha256: str
     size: int
+    export_id: int | None = None  # the row in ``exports``
 
 
 def encrypted_pdf(packet: SharePacket, password: str) -> bytes:
@@ -67,19 +111,38 @@ def record_export(
     destination: str = "",
     bundle: WrittenBundle | None = None,
     actor: str | None = None,
+    items: ExportItems | None = None,
+    case_id: int | None = None,
+    kind: ExportKind = KIND_SHARE_PACKET,
+    person_id: int | None = None,
+    now: datetime | None = None,
 ) -> ExportRecord:
-    """Record, against the packet's decision, that ``data`` was exported.
+    """Record, against the packet's decision, that ``data`` was exported: the audit event
+    and the ``exports`` row, in one transaction.
 
-    ``destination`` is where it went in words the practitioner recognises (a file name,
-    "secure email to MASH"); ``bundle`` adds the manifest hash and signer fingerprint.
+    ``destination`` is where it went; only its file name is kept (a path says things
+    about the computer the record does not need). ``bundle`` adds the manifest hash and
+    signer fingerprint. ``items`` (from ``packet_builder``) says which notes, people and
+    case fields went; without it the note ids are read from the packet. ``case_id``
+    defaults to the case with the packet's reference. A packet built from this vault's
+    records must find its case and decision; one that does not (a packet made by a tool
+    or a test) is recorded in the audit trail only.
     """
+    if protection not in PROTECTIONS:
+        raise UsageError(f"Unknown protection {protection!r}.")
+    if kind == KIND_SUBJECT_ACCESS and packet.decision.decision_id is not None:
+        raise UsageError("A subject access export is not made under a sharing decision.")
+    if not data:
+        raise UsageError("Nothing was written, so there is no export to record.")
     digest = hashlib.sha256(data).hexdigest()
-    details = {
+    where = destination_name(destination)
+    strict = items is not None or case_id is not None
+    details: dict[str, Any] = {
         "packet_id": packet.packet_id,
         "protection": protection,
         "sha256": digest,
         "size": len(data),
-        "destination": destination,
+        "destination": where,
         "recipient_organisation": packet.recipient.organisation,
         "recipient_person": packet.recipient.person,
         "secure_route": packet.recipient.secure_route,
@@ -88,24 +151,150 @@ def record_export(
         "people": len(packet.people),
         "protective_marking": packet.protective_marking,
     }
+    if kind != KIND_SHARE_PACKET:
+        details["kind"] = kind
     if bundle is not None:
         details["manifest_sha256"] = bundle.manifest_sha256
         details["signer_fingerprint"] = bundle.signer_fingerprint
-    decision_id = packet.decision.decision_id
-    with vault.transaction("recording the export") as conn:
+    decision_text = packet.decision.decision_id
+    with _writing(vault, "recording the export") as conn:
+        case = case_store.get_case(conn, case_id) if case_id is not None else None
+        if case_id is not None and case is None:
+            raise UsageError("That case is not in this vault.")
+        if case is None:
+            case = case_store.find_case_by_reference(conn, packet.case.reference)
+        decision_id = parse_ref(decision_text, "D")
+        if case is not None and decision_id is not None:
+            decision = decision_store.get_decision(conn, decision_id)
+            if decision is None or decision.case_id != case.id:
+                decision_id = None
+        if strict and case is None:
+            raise UsageError(
+                f"Case {packet.case.reference} is not in this vault, so the export cannot be recorded against it.",
+                "Build the packet again from the case.",
+            )
+        if strict and decision_text is not None and decision_id is None:
+            assert case is not None
+            raise UsageError(
+                f"The packet's decision ({decision_text}) is not a decision on case {case.reference}, so the "
+                "export cannot be recorded against it.",
+                "Build the packet again from the case.",
+            )
+        chosen = items if items is not None else _items_from_packet(packet)
+        if case is not None:
+            details["case_id"] = case.id
+            details["items"] = chosen.to_json()
+        at = audit.utc_now()
         event_id = audit.append_event(
             conn,
             "packet.exported",
             actor=actor or vault.info.owner_name,
-            subject_type="decision" if decision_id is not None else "packet",
-            subject_id=decision_id if decision_id is not None else packet.packet_id,
+            subject_type="decision" if decision_text is not None else "packet",
+            subject_id=decision_text if decision_text is not None else packet.packet_id,
             details=details,
+            at=at,
         )
+        export_id = None
+        if case is not None:
+            recipient = ", ".join(p for p in (packet.recipient.person, packet.recipient.organisation) if p)
+            export_id = export_store.insert_export(
+                conn,
+                case_id=case.id,
+                decision_id=decision_id,
+                person_id=person_id,
+                kind=kind,
+                packet_id=packet.packet_id,
+                items=chosen,
+                recipient_organisation=packet.recipient.organisation,
+                recipient_person=packet.recipient.person,
+                recipient_secure_route=packet.recipient.secure_route,
+                format=protection_format(protection),
+                protection=protection,
+                output_sha256=digest,
+                output_size=len(data),
+                manifest_sha256=bundle.manifest_sha256 if bundle is not None else None,
+                signer_fingerprint=bundle.signer_fingerprint if bundle is not None else None,
+                destination=where,
+                protective_marking=packet.protective_marking,
+                exported_at=utc_text(now) if now is not None else utc_text(at),
+                recorded_at=at,
+                exported_by=actor or vault.info.owner_name,
+                audit_event_id=event_id,
+                summary=export_summary(
+                    chosen,
+                    recipient=recipient,
+                    destination=where,
+                    kind=kind,
+                    subject=packet.recipient.person if kind == KIND_SUBJECT_ACCESS else "",
+                ),
+            )
     return ExportRecord(
         event_id=event_id,
         packet_id=packet.packet_id,
-        decision_id=decision_id,
+        decision_id=decision_text,
         protection=protection,
         sha256=digest,
         size=len(data),
+        export_id=export_id,
     )
+
+
+def _items_from_packet(packet: SharePacket) -> ExportItems:
+    ids = [parse_ref(note.note_id, "N") for note in packet.notes]
+    return ExportItems(note_ids=tuple(i for i in ids if i is not None))
+
+
+@contextmanager
+def _writing(vault: OpenVault, doing: str) -> Iterator[Connection]:
+    try:
+        with vault.transaction(doing) as conn:
+            yield conn
+    except IntegrityError as exc:
+        message = str(exc)
+        if "constraint failed" in message.lower() or not message.endswith("."):
+            message = "The export could not be recorded because it would break a rule of the record."
+        raise UsageError(message, "Nothing was recorded.") from exc
+
+
+@contextmanager
+def _reading(vault: OpenVault) -> Iterator[Connection]:
+    if vault.closed:
+        raise CaseNotesError("The vault is locked.", "Unlock it and try again.")
+    try:
+        yield vault.conn
+    except DatabaseError as exc:
+        raise classify(exc, "reading the vault") from exc
+
+
+def get_export(vault: OpenVault, export_id: int) -> ExportEntry:
+    with _reading(vault) as conn:
+        found = export_store.get_export(conn, export_id)
+    if found is None:
+        raise UsageError("That export is not in this vault.")
+    return found
+
+
+def export_for_packet(vault: OpenVault, packet_id: str) -> ExportEntry | None:
+    with _reading(vault) as conn:
+        return export_store.find_export_by_packet(conn, packet_id)
+
+
+def list_exports(vault: OpenVault, *, case_id: int | None = None, decision_id: int | None = None) -> list[ExportEntry]:
+    """A case's exports, or those under one decision, newest first."""
+    if case_id is None and decision_id is None:
+        raise UsageError("Choose a case or a decision.")
+    with _reading(vault) as conn:
+        return export_store.list_exports(conn, case_id=case_id, decision_id=decision_id)
+
+
+def record_export_feedback(vault: OpenVault, export_id: int, feedback: FeedbackInput) -> Feedback:
+    """What the recipient of an export told us afterwards, recorded against the decision it
+    was shared under (``services.decisions.record_feedback``); the export then shows
+    "feedback received"."""
+    entry = get_export(vault, export_id)
+    if entry.decision_id is None:
+        raise UsageError(
+            "This export was not made under a recorded decision, so there is no decision to record feedback against.",
+            "Record the feedback as a note on the case instead.",
+        )
+    return decision_service.record_feedback(vault, entry.decision_id, feedback)
