@@ -1,4 +1,11 @@
-"""Exports and backups on the command line: ``verify-bundle``, ``backup``, ``restore``.
+"""Exports and backups on the command line: ``export``, ``verify-bundle``, ``backup``, ``restore``.
+
+``export`` writes a case's share packet, already redacted, as a password-protected PDF
+or a signed age bundle: by default only what the decision says is to be shared (its
+linked notes); ``--include-all`` sends every current note of the case instead. Protected
+people are always redacted. The packet, the PDF and the archive exist only in memory;
+the one file written is the encrypted output, and the export is recorded in the vault
+(audit trail and exports table) against its decision, or with no decision.
 
 ``verify-bundle`` is for the *recipient* of a bundle: it decrypts and checks everything
 in memory and extracts nothing. Exit codes: 0 verified, 2 wrong key or passphrase,
@@ -14,21 +21,46 @@ from typing import Any
 
 from desktop_app.commands.common import add_vault_options, print_json, read_passphrase, read_stdin_lines
 from desktop_app.domain.backup_rotation import DEFAULT_POLICY
+from desktop_app.domain.export_record import parse_ref
+from desktop_app.domain.share_password import check_password, generate_password
 from desktop_app.errors import EXIT_OK, UsageError
+from desktop_app.export.pdf import ensure_gui_app
 from desktop_app.export.verify import MAX_BUNDLE_BYTES, VerifiedBundle, verify_bundle
+from desktop_app.services import case_records, packet_builder, share_export
 from desktop_app.services.backup import backup, default_backup_dir, list_backups, restore
+from desktop_app.services.policy_loader import load_policy
+from desktop_app.store.atomic import write_atomic
 from desktop_app.store.vault import VaultFolder
 
 MAX_IDENTITY_BYTES = 64 * 1024
+MAX_PASSWORD_FILE_BYTES = 4 * 1024
+FORMAT_WORDS = {"pdf": "a password-protected PDF", "age": "an age bundle"}
 
 
 def register(sub: Any) -> None:
-    # -- casenotes export ------------------------------------------------------------------
-    # Reserved: `casenotes export` (a decision's packet as an encrypted PDF or bundle) is
-    # added here once case records and decisions exist. It builds the packet from the
-    # records, then calls domain.redaction.redact_packet, services.share_export
-    # (encrypted_pdf / signed_bundle, then record_export) — see the module docstrings.
-    # ----------------------------------------------------------------------------------------
+    p = sub.add_parser(
+        "export",
+        help="export a case's share packet, redacted and encrypted (PDF with a password, or an age bundle)",
+        description="Write what a recorded decision says is to be shared (its linked notes), or with "
+        "--include-all every current note of the case, as a password-protected PDF or a signed age bundle. "
+        "Protected people are always redacted. The export is recorded in the vault.",
+    )
+    add_vault_options(p)
+    p.add_argument("--case", required=True, metavar="REF", help="the case reference")
+    p.add_argument("--decision", metavar="ID", help="the decision to share under (its number, or D-17)")
+    p.add_argument("--format", required=True, choices=("pdf", "age"), help="pdf (any reader) or age (a bundle)")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument("--recipient", metavar="AGE_PUBLIC_KEY", help="age: the recipient's public key (age1…)")
+    secret.add_argument(
+        "--export-passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="the PDF's password, or the bundle's passphrase, from the first line of FILE "
+        "(a PDF without it gets a generated password, printed once)",
+    )
+    p.add_argument("--include-all", action="store_true", help="every current note of the case, not only the decision's")
+    p.add_argument("--out", required=True, type=Path, metavar="PATH", help="the file to write (must not exist)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
         "verify-bundle",
@@ -101,6 +133,116 @@ def _describe(result: VerifiedBundle) -> dict[str, Any]:
         "notes": len(packet.notes),
         "contents": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in result.contents],
     }
+
+
+def _export_secret(path: Path) -> str:
+    raw = _read_limited(path, MAX_PASSWORD_FILE_BYTES, "passphrase file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"The passphrase file {path} is not UTF-8 text.") from exc
+    secret = text.splitlines()[0] if text else ""
+    check_password(secret)
+    return secret
+
+
+def _decision_id(text: str | None) -> int | None:
+    if text is None:
+        return None
+    found = parse_ref(text, "D") if not text.strip().isdigit() else int(text)
+    if found is None:
+        raise UsageError(f"'{text}' is not a decision number (for example 17 or D-17).")
+    return found
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    policy = load_policy()
+    if not policy.allowed_export_formats:
+        raise UsageError(
+            "Exporting is turned off by your organisation's policy.", "Ask your information governance lead."
+        )
+    if not policy.allows_export(args.format):
+        allowed = " or ".join(f.upper() for f in policy.allowed_export_formats)
+        raise UsageError(
+            f"Your organisation's policy does not allow exporting as {args.format.upper()}.",
+            f"Use --format {policy.allowed_export_formats[0]} ({allowed} is allowed).",
+        )
+    if args.format == "pdf" and args.recipient:
+        raise UsageError("--recipient is for age bundles; a PDF is protected by a password.")
+    if args.format == "age" and not (args.recipient or args.export_passphrase_file):
+        raise UsageError("An age bundle needs --recipient AGE_PUBLIC_KEY or --export-passphrase-file FILE.")
+    out = Path(args.out)
+    if out.exists():
+        raise UsageError(f"{out} already exists; an export never overwrites a file.", "Choose another name.")
+    if not out.parent.is_dir():
+        raise UsageError(f"The folder {out.parent} does not exist.")
+    secret = _export_secret(args.export_passphrase_file) if args.export_passphrase_file else None
+    decision_id = _decision_id(args.decision)
+    passphrase = read_passphrase()
+    folder = VaultFolder.attach(args.vault)
+    try:
+        vault = folder.unlock(passphrase)
+        try:
+            case = case_records.find_case(vault, args.case)
+            if case is None:
+                raise UsageError(f"There is no case with the reference '{args.case}' in this vault.")
+            packet, items = packet_builder.build_for_decision(
+                vault,
+                case.id,
+                decision_id,
+                include_all=args.include_all,
+                protective_marking=policy.protective_marking,
+            )
+            ensure_gui_app()
+            bundle = None
+            generated = None
+            if args.format == "pdf":
+                if secret is None:
+                    secret = generated = generate_password()
+                data = share_export.encrypted_pdf(packet, secret)
+                protection: share_export.Protection = "pdf-password"
+            elif args.recipient:
+                bundle = share_export.signed_bundle(vault, packet, recipient=args.recipient)
+                data, protection = bundle.data, "age-key"
+            else:
+                bundle = share_export.signed_bundle(vault, packet, passphrase=secret)
+                data, protection = bundle.data, "age-passphrase"
+            if out.exists():
+                raise UsageError(f"{out} appeared while the export was being made; nothing was written.")
+            write_atomic(out, data, "the export")
+            try:
+                record = share_export.record_export(
+                    vault,
+                    packet,
+                    protection=protection,
+                    data=data,
+                    destination=out.name,
+                    bundle=bundle,
+                    items=items,
+                    case_id=case.id,
+                )
+            except BaseException:
+                out.unlink(missing_ok=True)  # an export that is not recorded must not leave the machine
+                raise
+        finally:
+            vault.close()
+    finally:
+        folder.release()
+    under = f"decision {packet.decision.decision_id}" if packet.decision.decision_id else "no recorded decision"
+    print(f"Wrote {out} ({FORMAT_WORDS[args.format]}, {len(data):,} bytes): {len(packet.notes)} note(s) under {under}.")
+    print(f"  packet:   {packet.packet_id} ({packet.protective_marking})")
+    print(f"  sha256:   {record.sha256}")
+    print(f"  recorded: export {record.export_id} in the case's chronology and audit trail")
+    if bundle is not None:
+        print(f"  signed by: {bundle.signer_fingerprint}")
+        print("Read the signer fingerprint to the recipient, so they can check the bundle came from you.")
+    if generated is not None:
+        print(f"Password: {generated}")
+        print(
+            "It is shown once and not kept. Give it to the recipient by a different route "
+            "(read it out by phone), never with the file."
+        )
+    return EXIT_OK
 
 
 def cmd_verify_bundle(args: argparse.Namespace) -> int:

@@ -44,6 +44,11 @@ class Sender:
         self.created.folder.release()
 
 
+@pytest.fixture(autouse=True)
+def _gui(qapp: Any) -> None:
+    """The PDF is drawn by Qt: a QApplication first, so the GUI tests can share it."""
+
+
 @pytest.fixture
 def identity() -> pyrage.x25519.Identity:
     return pyrage.x25519.Identity.generate()

@@ -24,6 +24,11 @@ from .seed import Seeded, seed_case
 PASSWORD = "7K3Q-XH2M-9TDA-RW4P-C8NV"
 
 
+@pytest.fixture(autouse=True)
+def _gui(qapp: Any) -> None:
+    """The PDF is drawn by Qt: a QApplication first, so the GUI tests can share it."""
+
+
 @pytest.fixture
 def seeded(open_vault: Any) -> Seeded:
     return seed_case(open_vault)
