@@ -146,7 +146,10 @@ def packet_html(packet: SharePacket) -> str:
     parts = [
         "<html><body>",
         f'<p class="marking">{_text(packet.protective_marking)}</p>',
-        "<h1>Safeguarding information shared under a recorded decision</h1>",
+        # A packet outside a decision (a subject access export) must not claim one.
+        "<h1>Safeguarding information shared under a recorded decision</h1>"
+        if d.decision_id
+        else "<h1>Safeguarding information</h1>",
         '<table width="100%" cellspacing="0">',
         _row("Case reference", packet.case.reference),
         _row("Packet", packet.packet_id),
@@ -161,7 +164,7 @@ def packet_html(packet: SharePacket) -> str:
         _row("Contact", r.contact),
         _row("Secure route", r.secure_route),
         "</table>",
-        "<h2>Decision to share</h2>",
+        "<h2>Decision to share</h2>" if d.decision_id else "<h2>Why it is shared</h2>",
         '<table width="100%" cellspacing="0">',
         _row("Decision", d.decision_id or "not recorded as a decision"),
         _row("Purpose", d.purpose),
