@@ -29,7 +29,6 @@ from desktop_app.export.verify import MAX_BUNDLE_BYTES, VerifiedBundle, verify_b
 from desktop_app.services import case_records, packet_builder, share_export
 from desktop_app.services.backup import backup, default_backup_dir, list_backups, restore
 from desktop_app.services.policy_loader import load_policy
-from desktop_app.store.atomic import write_atomic
 from desktop_app.store.vault import VaultFolder
 
 MAX_IDENTITY_BYTES = 64 * 1024
@@ -207,23 +206,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             else:
                 bundle = share_export.signed_bundle(vault, packet, passphrase=secret)
                 data, protection = bundle.data, "age-passphrase"
-            if out.exists():
-                raise UsageError(f"{out} appeared while the export was being made; nothing was written.")
-            write_atomic(out, data, "the export")
-            try:
-                record = share_export.record_export(
-                    vault,
-                    packet,
-                    protection=protection,
-                    data=data,
-                    destination=out.name,
-                    bundle=bundle,
-                    items=items,
-                    case_id=case.id,
-                )
-            except BaseException:
-                out.unlink(missing_ok=True)  # an export that is not recorded must not leave the machine
-                raise
+            record = share_export.save_export(
+                vault, packet, out, protection=protection, data=data, bundle=bundle, items=items, case_id=case.id
+            )
         finally:
             vault.close()
     finally:

@@ -22,6 +22,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlcipher3.dbapi2 import IntegrityError
@@ -31,7 +32,7 @@ from desktop_app.domain.records import utc_text
 from desktop_app.domain.share_packet import SharePacket, format_utc
 from desktop_app.errors import CaseNotesError, UsageError
 from desktop_app.export.bundle import MANIFEST_NAME, PACKET_JSON_NAME, PACKET_PDF_NAME, SIGNATURE_NAME
-from desktop_app.export.verify import VerifiedBundle, verify_bundle
+from desktop_app.export.verify import MAX_BUNDLE_BYTES, VerifiedBundle, verify_bundle
 from desktop_app.store import audit
 from desktop_app.store import cases as case_store
 from desktop_app.store import decisions as decision_store
@@ -41,8 +42,16 @@ from desktop_app.store.vault import OpenVault
 
 Connection = Any  # a sqlcipher3 connection
 KEPT_MEMBERS = (MANIFEST_NAME, SIGNATURE_NAME, PACKET_JSON_NAME, PACKET_PDF_NAME)
+MAX_IDENTITY_BYTES = 64 * 1024
 
-__all__ = ["get_received", "import_bundle", "import_verified", "list_received", "received_packet"]
+__all__ = [
+    "get_received",
+    "import_bundle",
+    "import_verified",
+    "list_received",
+    "received_packet",
+    "verify_file",
+]
 
 
 @contextmanager
@@ -53,6 +62,34 @@ def _reading(vault: OpenVault) -> Iterator[Connection]:
         yield vault.conn
     except DatabaseError as exc:
         raise classify(exc, "reading the vault") from exc
+
+
+def _read(path: Path, limit: int, what: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"The {what} {path.name} could not be read ({exc.strerror or exc}).") from exc
+    if len(data) > limit:
+        raise UsageError(f"The {what} {path.name} is far larger than a real one.")
+    return data
+
+
+def verify_file(
+    bundle_path: Path,
+    *,
+    identity_path: Path | None = None,
+    passphrase: str | None = None,
+    expected_signer: str | None = None,
+) -> tuple[VerifiedBundle, str]:
+    """Read a bundle (and our age key file) and verify it in memory; the result and the
+    bundle's SHA-256, for ``import_verified``. Nothing is stored."""
+    data = _read(Path(bundle_path), MAX_BUNDLE_BYTES, "bundle")
+    identity = None
+    if identity_path is not None:
+        identity = _read(Path(identity_path), MAX_IDENTITY_BYTES, "key file").decode("utf-8", "replace")
+    verified = verify_bundle(data, identity=identity, passphrase=passphrase, expected_signer=expected_signer)
+    return verified, hashlib.sha256(data).hexdigest()
 
 
 def import_bundle(

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlcipher3.dbapi2 import IntegrityError
@@ -53,6 +54,7 @@ from desktop_app.store import audit
 from desktop_app.store import cases as case_store
 from desktop_app.store import decisions as decision_store
 from desktop_app.store import exports as export_store
+from desktop_app.store.atomic import write_atomic
 from desktop_app.store.connection import DatabaseError, classify
 from desktop_app.store.vault import OpenVault
 
@@ -67,6 +69,7 @@ __all__ = [
     "list_exports",
     "record_export",
     "record_export_feedback",
+    "save_export",
     "signed_bundle",
 ]
 
@@ -237,6 +240,48 @@ def record_export(
         size=len(data),
         export_id=export_id,
     )
+
+
+def save_export(
+    vault: OpenVault,
+    packet: SharePacket,
+    path: Path,
+    *,
+    protection: Protection,
+    data: bytes,
+    bundle: WrittenBundle | None = None,
+    items: ExportItems | None = None,
+    case_id: int | None = None,
+    kind: ExportKind = KIND_SHARE_PACKET,
+    person_id: int | None = None,
+    overwrite: bool = False,
+) -> ExportRecord:
+    """Write the encrypted ``data`` to ``path`` where the practitioner chose, then record
+    it (``record_export``). The file is written whole or not at all (a temporary file
+    beside it, holding the same encrypted bytes, then renamed); if the export cannot be
+    recorded, the file is removed again, because an export that is not in the record
+    must not leave the machine. ``overwrite`` is for a "Save as" dialog that has already
+    asked; otherwise an existing file is refused."""
+    target = Path(path)
+    if not overwrite and target.exists():
+        raise UsageError(f"{target.name} already exists; an export never overwrites a file.", "Choose another name.")
+    write_atomic(target, data, "the export")
+    try:
+        return record_export(
+            vault,
+            packet,
+            protection=protection,
+            data=data,
+            destination=target.name,
+            bundle=bundle,
+            items=items,
+            case_id=case_id,
+            kind=kind,
+            person_id=person_id,
+        )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
 def _items_from_packet(packet: SharePacket) -> ExportItems:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from desktop_app.domain.decision_record import (
@@ -57,7 +58,7 @@ from desktop_app.domain.share_packet import (
 from desktop_app.errors import CaseNotesError, UsageError
 from desktop_app.export.pdf import write_encrypted_pdf
 from desktop_app.services.packet_builder import case_fields
-from desktop_app.services.share_export import ExportRecord, record_export
+from desktop_app.services.share_export import ExportRecord, record_export, save_export
 from desktop_app.store import attachments as attachment_store
 from desktop_app.store import cases as case_store
 from desktop_app.store import decisions as decision_store
@@ -72,7 +73,13 @@ Connection = Any  # a sqlcipher3 connection
 CHILD_ROLE = "Child"
 RIGHT_OF_ACCESS = "UK GDPR Article 15: the right of access"
 
-__all__ = ["SubjectAccessExport", "build_subject_access", "export_subject_access", "record_subject_access"]
+__all__ = [
+    "SubjectAccessExport",
+    "build_subject_access",
+    "export_subject_access",
+    "record_subject_access",
+    "save_subject_access",
+]
 
 
 @dataclass(frozen=True)
@@ -382,4 +389,23 @@ def record_subject_access(
         case_id=built.case_id,
         kind=KIND_SUBJECT_ACCESS,
         person_id=built.person_id,
+    )
+
+
+def save_subject_access(
+    vault: OpenVault, built: SubjectAccessExport, data: bytes, path: Path, *, overwrite: bool = False
+) -> ExportRecord:
+    """Write the encrypted PDF where the practitioner chose and record it (the file is
+    removed again if it cannot be recorded)."""
+    return save_export(
+        vault,
+        built.packet,
+        path,
+        protection="pdf-password",
+        data=data,
+        items=built.items,
+        case_id=built.case_id,
+        kind=KIND_SUBJECT_ACCESS,
+        person_id=built.person_id,
+        overwrite=overwrite,
     )

@@ -1,0 +1,216 @@
+"""The export screens in a real window over a real vault (offscreen): open the export from
+a case with a decision, the defaults, a protected name shown redacted, a passage redacted
+by hand, the preview page by page, the password, saving an encrypted PDF, and the export
+in the chronology; exporting turned off by policy; backups from the File menu."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.domain.policy import Policy
+from desktop_app.domain.redaction import REDACTED
+from desktop_app.ui.export_dialog import EXPORTING_OFF, ExportDialog
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workspace import CaseWorkspace
+
+from ..conftest import PASSPHRASE
+from ..export.seed import PROTECTED_WORDS, Seeded, seed_case
+from .case_helpers import WAIT_MS, open_window, release, unlock, wait_idle
+
+__all__ = ["open_window"]
+
+
+@pytest.fixture
+def seeded(created_vault: Any, vault_dir: Path) -> tuple[Path, Seeded]:
+    made = seed_case(created_vault.vault)
+    release(created_vault)
+    return vault_dir, made
+
+
+def open_case(
+    qtbot: Any, open_window: Callable[..., MainWindow], vault_dir: Path, case_id: int, **kw: Any
+) -> CaseWorkspace:
+    window = open_window(vault_dir, **kw)
+    workspace = unlock(qtbot, window)
+    workspace.show_case(case_id)
+    wait_idle(qtbot, window)
+    return workspace
+
+
+def open_export(qtbot: Any, workspace: CaseWorkspace) -> ExportDialog:
+    ext = workspace.exports  # type: ignore[attr-defined]
+    assert ext.export_action.isEnabled()
+    ext.export_action.trigger()
+    dialog = ext.export_dialog
+    qtbot.waitUntil(lambda: dialog.selection is not None and dialog.note_view is not None, timeout=WAIT_MS)
+    return dialog
+
+
+def choose_note(qtbot: Any, dialog: ExportDialog, note_id: int) -> None:
+    for row in range(dialog.notes.count()):
+        if dialog.notes.item(row).data(Qt.ItemDataRole.UserRole + 1) == note_id:
+            dialog.notes.setCurrentRow(row)
+            break
+    qtbot.waitUntil(lambda: dialog.note_view is not None and dialog.note_view.note_id == note_id, timeout=WAIT_MS)
+
+
+def ticked(dialog: ExportDialog) -> set[int]:
+    return {
+        dialog.notes.item(r).data(Qt.ItemDataRole.UserRole + 1)
+        for r in range(dialog.notes.count())
+        if dialog.notes.item(r).checkState() == Qt.CheckState.Checked
+    }
+
+
+def test_export_a_packet_from_a_case_with_a_decision(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded], tmp_path: Path
+) -> None:
+    vault_dir, s = seeded
+    workspace = open_case(qtbot, open_window, vault_dir, s.case.id)
+    dialog = open_export(qtbot, workspace)
+    assert dialog.isVisible() and dialog.parent() is workspace
+
+    # Only what the decision says: its linked notes; no people, no details about the child.
+    assert dialog.decision_box.currentData() == s.decision.id
+    assert ticked(dialog) == set(s.linked)
+    assert dialog.selection is not None
+    assert dialog.selection.person_ids == [] and dialog.selection.fields == []
+    assert dialog.tabs.tabText(0) == "Notes (2 of 4)" and dialog.tabs.tabText(1) == "People (0 of 3)"
+
+    # The protected neighbour is shown as she will be shared: by her label, in bold.
+    choose_note(qtbot, dialog, s.note_ids[0])
+    shown = dialog.text_view.toPlainText()
+    assert "Neighbour A (next door)" in shown and "Neighbour A's kitchen" in shown
+    assert not any(word in shown for word in PROTECTED_WORDS)
+    cursor = QTextCursor(dialog.text_view.document())
+    cursor.setPosition(shown.index("Neighbour A") + 2)
+    assert cursor.charFormat().fontWeight() == QFont.Weight.Bold
+
+    # Redact a passage by hand: select it and press the button.
+    nurse = s.note_ids[2]
+    choose_note(qtbot, dialog, nurse)
+    text = dialog.text_view.shown
+    start = text.index("12 Acacia Road")
+    dialog.text_view.select_shown(start, start + len("12 Acacia Road"))
+    qtbot.mouseClick(dialog.redact_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.note_view is not None and bool(dialog.note_view.marked), timeout=WAIT_MS)
+    assert dialog.text_view.toPlainText().endswith(f"live at {REDACTED}.")
+    dialog.set_note_ticked(nurse, True)
+    assert ticked(dialog) == {*s.linked, nurse}
+
+    # Preview, page by page.
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.step == 1, timeout=WAIT_MS)
+    pages = dialog.preview.count
+    assert pages >= 1 and dialog.preview.page_label.text() == f"Page 1 of {pages}"
+    assert not dialog.preview.page.pixmap().isNull()
+    if pages > 1:
+        qtbot.mouseClick(dialog.preview.next_button, Qt.MouseButton.LeftButton)
+        assert dialog.preview.page_label.text() == f"Page 2 of {pages}"
+    assert dialog.packet is not None and "Acacia" not in dialog.packet.to_json()
+
+    # The password: large groups, never on the clipboard unless Copy is pressed.
+    board = QApplication.clipboard()
+    board.setText("something the person copied earlier")
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    assert dialog.step == 2 and dialog.pdf_choice.isChecked()
+    password = dialog.password_box.password
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){4}", password)
+    assert dialog.password_box.value.text() == "  ".join(password.split("-"))
+    assert board.text() == "something the person copied earlier"
+    qtbot.mouseClick(dialog.password_box.copy_button, Qt.MouseButton.LeftButton)
+    assert board.text() == password and workspace.window.clipboard.holds_our_copy()
+    workspace.window.clipboard.clear_now()
+
+    # Save as…: only the encrypted PDF is written; then it is recorded.
+    dialog.ask_save_path = lambda suggested: str(tmp_path / suggested)  # type: ignore[method-assign]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.step == 3, timeout=WAIT_MS)
+    saved = list(tmp_path.glob("share-packet-*.pdf"))
+    assert len(saved) == 1 and [p.name for p in tmp_path.iterdir() if p.is_file()] == [saved[0].name]
+    assert dialog.done_password.password == password and not dialog.fingerprint.isVisible()
+    reader = PdfReader(io.BytesIO(saved[0].read_bytes()))
+    assert reader.is_encrypted and reader.decrypt(password) != 0
+    content = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Neighbour A" in content and REDACTED in content and "Acacia" not in content
+    assert not any(re.search(rf"\b{w}\b", content) for w in PROTECTED_WORDS)
+
+    # The chronology shows the export; opening it shows its record.
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    model = workspace.case_view.chronology.model
+    qtbot.waitUntil(
+        lambda: model is not None and any(model.entry(r).kind == "export" for r in range(model.rowCount())),
+        timeout=WAIT_MS,
+    )
+    [entry] = [model.entry(r) for r in range(model.rowCount()) if model.entry(r).kind == "export"]
+    assert entry.title == "Share packet, password-protected PDF" and saved[0].name in entry.summary
+    workspace._entry_activated(entry)
+    view = workspace.exports.dialogs[-1]  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: view.entry is not None, timeout=WAIT_MS)
+    assert view.entry.items.note_ids == (*s.linked, nurse) and view.feedback_button.isEnabled()
+    assert "No feedback" in view.feedback_state.text()
+
+
+def test_exporting_turned_off_by_policy_is_said_plainly(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded]
+) -> None:
+    vault_dir, s = seeded
+    workspace = open_case(qtbot, open_window, vault_dir, s.case.id, policy=Policy(allowed_export_formats=()))
+    workspace.exports.export_action.trigger()  # type: ignore[attr-defined]
+    dialog = workspace.exports.export_dialog  # type: ignore[attr-defined]
+    assert dialog.step is None and dialog.blocked.text() == EXPORTING_OFF
+    assert "turned off" in workspace.message.text.text()
+
+
+def test_age_only_policy_offers_only_bundles(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded]
+) -> None:
+    vault_dir, s = seeded
+    workspace = open_case(qtbot, open_window, vault_dir, s.case.id, policy=Policy(allowed_export_formats=("age",)))
+    dialog = open_export(qtbot, workspace)
+    dialog.go_next()
+    qtbot.waitUntil(lambda: dialog.step == 1, timeout=WAIT_MS)
+    dialog.go_next()
+    assert not dialog.pdf_choice.isVisibleTo(dialog) and dialog.key_choice.isChecked()
+    assert "does not allow PDF" in dialog.policy_note.text()
+
+
+def test_back_up_and_restore_from_the_file_menu(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded], tmp_path: Path
+) -> None:
+    vault_dir, s = seeded
+    workspace = open_case(qtbot, open_window, vault_dir, s.case.id)
+    window = workspace.window
+    ext = workspace.exports  # type: ignore[attr-defined]
+    assert ext.backup_action in window.file_menu.actions() and ext.restore_action in window.file_menu.actions()
+    ext.backup_action.trigger()
+    dialog = ext.backup_dialog
+    qtbot.mouseClick(dialog.backup_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.made is not None, timeout=WAIT_MS)
+    assert (dialog.made / "vault.db").is_file() and "verified" in dialog.message.text.text()
+    dialog.close()
+
+    ext.restore_action.trigger()
+    restore = ext.restore_dialog
+    assert restore.chosen_backup() == dialog.made
+    target = tmp_path / "restored"
+    restore.target.setText(str(target))
+    restore.secret.setText(PASSPHRASE)
+    qtbot.mouseClick(restore.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: restore.restored_path is not None, timeout=WAIT_MS)
+    assert "audit trail is intact" in restore.message.text.text() and restore.secret.text() == ""
+    qtbot.mouseClick(restore.open_button, Qt.MouseButton.LeftButton)
+    # Opening it locks this vault and offers the restored one to unlock.
+    qtbot.waitUntil(lambda: window.vault is None and window.vault_dir == target, timeout=WAIT_MS)
+    assert window.stack.currentWidget() is window.unlock_page
+    assert ext.backup_action not in window.file_menu.actions()
