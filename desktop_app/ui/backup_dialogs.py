@@ -79,6 +79,9 @@ class BackupDialog(QDialog):
         )
         layout.addLayout(form)
         layout.addWidget(self.message)
+        self.details = plain_label()
+        self.details.hide()
+        layout.addWidget(self.details)
         layout.addStretch(1)
         layout.addLayout(buttons)
         self.resize(680, 360)
@@ -109,12 +112,12 @@ class BackupDialog(QDialog):
 
     def _done(self, made: Path) -> None:
         self.made = made
-        self.message.show_message(
-            "info",
-            f"Backup made and verified: {made}",
-            "It was reopened with the vault's key; every page and the audit trail checked out. "
-            "It opens with the passphrase you use today, or your recovery key.",
+        self.message.show_message("info", "Backup made and verified.")
+        self.details.setText(
+            f"Folder: {made}\n\nIt was reopened with the vault's key and checked: every page and the audit trail. "
+            "It opens with the passphrase you use today, or with your recovery key."
         )
+        self.details.show()
         self.close_button.setText("&Done")
         self.close_button.setFocus()
         self.backed_up.emit(made)

@@ -104,7 +104,7 @@ class BundleImportDialog(QDialog):
         form.addRow("Passphrase:", self.passphrase)
         form.addRow("Sender's &fingerprint:", self.expected)
 
-        self.result = plain_label()
+        self.verdict = plain_label()
         self.fingerprint = QLabel()
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.fingerprint.font()
@@ -126,7 +126,7 @@ class BundleImportDialog(QDialog):
         side.addLayout(form)
         side.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignLeft)
         side.addSpacing(8)
-        side.addWidget(self.result)
+        side.addWidget(self.verdict)
         side.addWidget(self.fingerprint)
         side.addLayout(keep_form)
         side.addStretch(1)
@@ -194,7 +194,7 @@ class BundleImportDialog(QDialog):
     def _forget_result(self) -> None:
         self.verified = None
         self.preview.clear()
-        self.result.clear()
+        self.verdict.clear()
         self.fingerprint.hide()
         self.keep_button.setEnabled(False)
 
@@ -245,7 +245,7 @@ class BundleImportDialog(QDialog):
         self.message.show_message(
             "info", "Verified: the encryption, the signature and every file check out. Nothing was extracted."
         )
-        self.result.setText(
+        self.verdict.setText(
             f"From: {verified.sender}\nCase reference (theirs): {packet.case.reference}\n"
             f"Shared under: {verified.decision_id or 'no recorded decision'}\n"
             f"Notes: {len(packet.notes)} · Marking: {packet.protective_marking}\n\n"

@@ -723,7 +723,8 @@ class ExportDialog(QDialog):
             f"Your organisation's policy does not allow {' or '.join(not_allowed)}." if not_allowed else ""
         )
         self.policy_note.setVisible(bool(not_allowed))
-        if self.format_group.checkedButton() is None or not self.format_group.checkedButton().isVisible():
+        checked = self.format_group.checkedButton()
+        if checked is None or checked.isHidden():
             (self.pdf_choice if "pdf" in allowed else self.key_choice).setChecked(True)
             return
         protection = self.protection()

@@ -59,10 +59,10 @@ class PreviewPane(QWidget):
         self.page.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.page.setAccessibleName("Preview of the page")
         self.page.setStyleSheet("QLabel { background: #6b6f75; padding: 12px; }")
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.page)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroller = QScrollArea()
+        self.scroller.setWidget(self.page)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.previous_button = QPushButton("◀ Previous pa&ge")
         self.next_button = QPushButton("Ne&xt page ▶")
         self.page_label = QLabel("No preview yet")
@@ -79,7 +79,7 @@ class PreviewPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroller, 1)
         self._update_buttons()
 
     @property
@@ -110,7 +110,7 @@ class PreviewPane(QWidget):
         text = f"Page {self.index + 1} of {len(self.images)}"
         self.page_label.setText(text)
         self.page.setAccessibleDescription(text)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroller.verticalScrollBar().setValue(0)
         self._update_buttons()
         self.page_changed.emit(self.index)
 
@@ -119,7 +119,7 @@ class PreviewPane(QWidget):
         if not self.images:
             return
         image = self.images[self.index]
-        room = self.scroll.viewport().width() - 40  # the grey margin around the page
+        room = self.scroller.viewport().width() - 40  # the grey margin around the page
         if 0 < room < image.width():
             image = image.scaledToWidth(room, Qt.TransformationMode.SmoothTransformation)
         self.page.setPixmap(QPixmap.fromImage(image))

@@ -108,8 +108,8 @@ class SubjectAccessDialog(QDialog):
         side.addSpacing(12)
         side.addWidget(self.password_box)
         side.addStretch(1)
-        self.result = plain_label()
-        side.addWidget(self.result)
+        self.verdict = plain_label()
+        side.addWidget(self.verdict)
         row = QHBoxLayout()
         side_widget = QWidget()
         side_widget.setLayout(side)
@@ -190,7 +190,7 @@ class SubjectAccessDialog(QDialog):
             self.message.show_error(exc)
             return
         self.save_button.setEnabled(True)
-        self.result.setText(
+        self.verdict.setText(
             f"About {built.subject_name}: {len(built.items.note_ids)} note(s) and {built.items.entries} other "
             f"entr{'y' if built.items.entries == 1 else 'ies'}; {built.items.protected_people} other people shown by "
             "their role."

@@ -198,6 +198,7 @@ def test_back_up_and_restore_from_the_file_menu(
     qtbot.mouseClick(dialog.backup_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.made is not None, timeout=WAIT_MS)
     assert (dialog.made / "vault.db").is_file() and "verified" in dialog.message.text.text()
+    assert str(dialog.made) in dialog.details.text()
     dialog.close()
 
     ext.restore_action.trigger()
@@ -214,3 +215,121 @@ def test_back_up_and_restore_from_the_file_menu(
     qtbot.waitUntil(lambda: window.vault is None and window.vault_dir == target, timeout=WAIT_MS)
     assert window.stack.currentWidget() is window.unlock_page
     assert ext.backup_action not in window.file_menu.actions()
+
+
+def test_a_case_with_no_decision_to_share_says_what_to_do(
+    qtbot: Any, open_window: Callable[..., MainWindow], created_vault: Any, vault_dir: Path
+) -> None:
+    from desktop_app.domain.records import CaseDetails
+    from desktop_app.services import case_records
+
+    case = case_records.create_case(created_vault.vault, CaseDetails("C-NONE", "Robin Sample"))
+    release(created_vault)
+    workspace = open_case(qtbot, open_window, vault_dir, case.id)
+    workspace.exports.export_action.trigger()  # type: ignore[attr-defined]
+    dialog = workspace.exports.export_dialog  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: dialog.choices is not None, timeout=WAIT_MS)
+    assert dialog.step is None and "no recorded decision to share" in dialog.blocked.text()
+
+
+def test_subject_access_export_from_the_case(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded], tmp_path: Path
+) -> None:
+    vault_dir, s = seeded
+    workspace = open_case(qtbot, open_window, vault_dir, s.case.id)
+    ext = workspace.exports  # type: ignore[attr-defined]
+    ext.subject_access_action.trigger()
+    dialog = ext.subject_access_dialog
+    qtbot.waitUntil(lambda: dialog.person.count() == 4, timeout=WAIT_MS)
+    dialog.person.setCurrentIndex(dialog.person.findData(s.father.id))
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.built is not None and dialog.preview.count > 0, timeout=WAIT_MS)
+    dialog.ask_save_path = lambda suggested: str(tmp_path / suggested)  # type: ignore[method-assign]
+    password = dialog.password_box.password
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.record is not None, timeout=WAIT_MS)
+    [saved] = list(tmp_path.glob("subject-access-*.pdf"))
+    reader = PdfReader(io.BytesIO(saved.read_bytes()))
+    assert reader.is_encrypted and reader.decrypt(password) != 0
+    content = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Dariusz Nowak" in content and "Child A" in content and "Thistlewood" not in content
+    model = workspace.case_view.chronology.model
+    qtbot.waitUntil(
+        lambda: (
+            model is not None
+            and any(model.entry(r).title.startswith("Subject access export") for r in range(model.rowCount()))
+        ),
+        timeout=WAIT_MS,
+    )
+
+
+def test_import_a_received_bundle_linked_to_a_request(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded], tmp_path: Path
+) -> None:
+    import pyrage
+
+    from desktop_app.domain.decision_record import RequestInput
+    from desktop_app.export.pdf import ensure_gui_app
+    from desktop_app.services import decisions as decision_service
+    from desktop_app.services import packet_builder, share_export
+    from desktop_app.store.vault import VaultFolder
+
+    vault_dir, s = seeded
+    ensure_gui_app()
+    identity = pyrage.x25519.Identity.generate()
+    sender = VaultFolder.create(tmp_path / "sender", PASSPHRASE, owner_name="Sam Rivers", organisation_name="MASH")
+    theirs = seed_case(sender.vault, "MASH-7")
+    packet = packet_builder.build(
+        sender.vault, packet_builder.load_choices(sender.vault, theirs.case.id).default_selection()
+    )
+    written = share_export.signed_bundle(sender.vault, packet, recipient=str(identity.to_public()))
+    release(sender)
+    (tmp_path / "from-mash.age").write_bytes(written.data)
+    damaged = bytearray(written.data)
+    damaged[len(damaged) // 2] ^= 1
+    (tmp_path / "damaged.age").write_bytes(bytes(damaged))
+    (tmp_path / "me.key").write_text(f"{identity}\n")
+
+    folder = VaultFolder.attach(vault_dir)
+    ours = folder.unlock(PASSPHRASE)
+    request = decision_service.record_request(
+        ours,
+        s.case.id,
+        RequestInput(
+            "Children's Services MASH", "Anything on the home", "Strategy meeting", "Called back", "2024-03-06"
+        ),
+    )
+    ours.close()
+    folder.release()
+
+    workspace = open_case(qtbot, open_window, vault_dir, s.case.id)
+    ext = workspace.exports  # type: ignore[attr-defined]
+    ext.import_action.trigger()
+    dialog = ext.import_dialog
+    qtbot.waitUntil(lambda: dialog.request.count() == 2, timeout=WAIT_MS)
+    answers = iter([str(tmp_path / "damaged.age"), str(tmp_path / "me.key")])
+    dialog.ask_open_path = lambda title, pattern: next(answers)  # type: ignore[method-assign]
+    dialog._choose_bundle()
+    dialog._choose_key()
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
+    assert dialog.verified is None and "damaged or has been altered" in dialog.message.text.text()
+    assert not dialog.keep_button.isEnabled()
+
+    dialog.ask_open_path = lambda title, pattern: str(tmp_path / "from-mash.age")  # type: ignore[method-assign]
+    dialog._choose_bundle()
+    dialog.expected.setText(written.signer_fingerprint)
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.verified is not None, timeout=WAIT_MS)
+    assert dialog.fingerprint.text() == written.signer_fingerprint and dialog.preview.count >= 1
+    assert dialog.request.currentData() == request.id
+    qtbot.mouseClick(dialog.keep_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.received is not None, timeout=WAIT_MS)
+    assert dialog.received.request_id == request.id
+    model = workspace.case_view.chronology.model
+    qtbot.waitUntil(
+        lambda: (
+            model is not None and any(model.entry(r).kind == "information_received" for r in range(model.rowCount()))
+        ),
+        timeout=WAIT_MS,
+    )
