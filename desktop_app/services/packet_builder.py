@@ -61,6 +61,7 @@ from desktop_app.domain.redaction import (
     note_target,
     plan_spans,
     redact_packet,
+    redact_text,
 )
 from desktop_app.domain.share_packet import (
     DEFAULT_MARKING,
@@ -558,7 +559,8 @@ def build(
         decision=summary,
         case=CaseSummary(case.reference, tuple(chosen_fields)),
         people=[
-            PersonEntry(role=by_id[pid].relationship, display_name=labels.get(pid, by_id[pid].name))
+            # A relationship can name someone else ("Margaret's partner"): redacted too.
+            PersonEntry(role=redact_text(by_id[pid].relationship, plan), display_name=labels.get(pid, by_id[pid].name))
             for pid in selection.person_ids
         ],
         notes=[note_entry(note, by_id) for note in notes],

@@ -27,7 +27,7 @@ table with the kind ``subject_access`` (``record_subject_access``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from desktop_app.domain.decision_record import (
 from desktop_app.domain.emergency import how_label
 from desktop_app.domain.export_record import KIND_SUBJECT_ACCESS, ExportItems, note_ref
 from desktop_app.domain.records import SOURCE_REPORTED, SOURCES, Case, Person, category_label
-from desktop_app.domain.redaction import ProtectedPerson, build_plan, redact_packet
+from desktop_app.domain.redaction import ProtectedPerson, build_plan, redact_packet, redact_text
 from desktop_app.domain.share_packet import (
     DEFAULT_MARKING,
     CaseField,
@@ -352,6 +352,8 @@ def build_subject_access(
         packet_id=packet_id,
     )
     redacted = redact_packet(packet, plan)
+    # A relationship can name someone else ("Margaret's partner"): redacted too.
+    redacted = replace(redacted, people=tuple(replace(p, role=redact_text(p.role, plan)) for p in redacted.people))
     items = ExportItems(
         note_ids=tuple(note_ids),
         person_ids=(subject.id,) if subject is not None else (),

@@ -158,3 +158,13 @@ def test_the_command_lines_selection(open_vault: Any, seeded: Seeded) -> None:
     assert everything.decision.decision_id is None and leaks(everything.to_json()) == []
     with pytest.raises(UsageError, match="Without a decision"):
         pb.build_for_decision(open_vault, seeded.case.id, None)
+
+
+def test_a_relationship_that_names_a_protected_person_is_redacted(open_vault: Any, seeded: Seeded) -> None:
+    from desktop_app.domain.records import PersonDetails
+
+    son = case_records.add_person(open_vault, seeded.case.id, PersonDetails("Kevin Doe", "Margaret's son"))
+    selection = pb.load_choices(open_vault, seeded.case.id).default_selection()
+    selection.set_person(son.id, True)
+    [entry] = pb.build(open_vault, selection).people
+    assert (entry.role, entry.display_name) == ("Neighbour A's son", "Kevin Doe")
