@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QTextCursor
@@ -333,3 +335,35 @@ def test_import_a_received_bundle_linked_to_a_request(
         ),
         timeout=WAIT_MS,
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.lists(st.tuples(st.integers(0, 60), st.integers(1, 8)), max_size=4), st.booleans())
+def test_a_selection_maps_back_to_the_original_text(text: str, raw: list[tuple[int, int]], as_shared: bool) -> None:
+    """Whatever is selected in the note as shown, the marked range is in the original
+    text: inside unchanged text exactly, and a replacement stands for all it replaced."""
+    from desktop_app.domain.redaction import RedactionSpan
+    from desktop_app.ui.export_widgets import layout_segments, original_range
+
+    spans, last = [], 0
+    for start, length in sorted(raw):
+        start = max(start, last)
+        end = min(start + length, len(text))
+        if start < end:
+            spans.append(RedactionSpan(start, end, "Neighbour A" if length % 2 else REDACTED))
+            last = end
+    shown, segments = layout_segments(text, spans, as_shared=as_shared)
+    if not as_shared:
+        assert shown == text.replace("\r\n", " \n").replace("\r", "\n")
+    whole = original_range(segments, 0, len(shown))
+    assert whole == ((0, len(text)) if text else None)
+    for seg in segments:
+        if seg.replacement is None and seg.shown_end > seg.shown_start:
+            middle = original_range(segments, seg.shown_start, seg.shown_end)
+            assert middle == (seg.original_start, seg.original_end)
+            assert text[seg.original_start : seg.original_end] == text[middle[0] : middle[1]]
+        elif seg.shown_end > seg.shown_start:
+            assert original_range(segments, seg.shown_start, seg.shown_start + 1) == (
+                seg.original_start,
+                seg.original_end,
+            )
