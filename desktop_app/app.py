@@ -31,7 +31,10 @@ def run_application(vault_dir: str | None = None) -> int:
     log.info("starting version %s", __version__)
     policy = load_policy()
     if policy.problems:
-        log.warning("policy problems for keys: %s", ",".join(sorted({p.key for p in policy.problems})))
+        # One key name a line: the log filter lets identifier-like words through and
+        # withholds free text. A problem with a whole source has no key.
+        for key in sorted({problem.key or "whole-source" for problem in policy.problems}):
+            log.warning("policy problem for key: %s", key)
     folder = Path(vault_dir).expanduser() if vault_dir else (policy_vault_dir(policy) or default_vault_dir())
     window = MainWindow(folder, policy=policy)
     window.show()

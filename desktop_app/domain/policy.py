@@ -106,6 +106,8 @@ class PolicySource:
     or a registry key). ``values`` holds JSON-like values (str, int, bool, float, list,
     dict, or a marker for something unusable). ``trusted_for_escrow`` is False when the
     file could be changed by anyone on the computer, so an escrow key in it is not used.
+    ``unusable`` is True when the source exists but could not be used at all (unreadable,
+    not JSON, too large): IT meant to set something, so the keys that fail closed do.
     """
 
     kind: Literal["file", "registry"]
@@ -114,6 +116,7 @@ class PolicySource:
     problems: tuple[PolicyProblem, ...] = ()
     notices: tuple[PolicyNotice, ...] = ()
     trusted_for_escrow: bool = True
+    unusable: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,23 @@ class Policy:
     def problems_for(self, key: str) -> tuple[PolicyProblem, ...]:
         return tuple(p for p in self.problems if p.key == key)
 
+    def problem_summary(self) -> str:
+        """The settings with problems, in words a person can pass on to IT support.
+
+        A problem with no key is about a whole source (an unreadable file, broken Group
+        Policy); it is named as such rather than as a key, which it does not have.
+        """
+        names: list[str] = []
+        for problem in self.problems:
+            if problem.key is None:
+                name = "the policy as a whole"
+            else:
+                spec = KEYS_BY_NAME.get(problem.key)
+                name = spec.label if spec else problem.key
+            if name not in names:
+                names.append(name)
+        return "; ".join(names)
+
     def values(self) -> dict[str, object]:
         """Every setting's effective value, keyed by its policy name (JSON-friendly)."""
         out: dict[str, object] = {}
@@ -197,11 +217,21 @@ class KeySpec:
     minimum: int | None = None
     maximum: int | None = None
     when_invalid: str | None = None
+    #: Used instead of ``default`` when IT's value (or the whole policy) cannot be used,
+    #: for keys whose default is the looser choice: IT only sets them to restrict, so a
+    #: typo must not quietly undo the restriction ("never looser settings").
+    fail_closed: object = None
+
+    def unusable_value(self) -> object:
+        """The value that applies when IT's value cannot be used."""
+        return self.default if self.fail_closed is None else self.fail_closed
 
     def fallback_text(self) -> str:
         """What happens when IT's value cannot be used (said after the problem)."""
         if self.when_invalid:
             return self.when_invalid
+        if self.fail_closed is not None:
+            return f"To be safe, {_show(self.fail_closed)} applies until it is corrected."
         return f"Using the default, {_show(self.default)}, instead."
 
 
@@ -398,7 +428,7 @@ POLICY_KEYS: tuple[KeySpec, ...] = (
         MIN_IDLE_LOCK_MINUTES,
         MAX_IDLE_LOCK_MINUTES,
     ),
-    KeySpec("lock_on_minimise", "boolean", False, "Lock when minimised", _boolean),
+    KeySpec("lock_on_minimise", "boolean", False, "Lock when minimised", _boolean, fail_closed=True),
     KeySpec(
         "follow_up_deadline_hours",
         "integer",
@@ -432,7 +462,7 @@ POLICY_KEYS: tuple[KeySpec, ...] = (
         _fingerprint,
         when_invalid=_ESCROW_OFF,
     ),
-    KeySpec("clipboard_allow_copy", "boolean", True, "Copying to the clipboard allowed", _boolean),
+    KeySpec("clipboard_allow_copy", "boolean", True, "Copying to the clipboard allowed", _boolean, fail_closed=False),
     KeySpec(
         "clipboard_clear_seconds",
         "integer",
@@ -526,6 +556,18 @@ def _parse_constant(name: str) -> object:
     return _Unusable(f"{name} (not allowed in policy)")
 
 
+#: Said wherever a whole policy source is ignored: what still applies, and what fails closed.
+UNUSABLE_POLICY_TEXT = (
+    "The built-in defaults apply, except that copying from records is turned off and the "
+    "application locks when minimised until IT corrects it."
+)
+
+
+def fail_closed_keys() -> tuple[str, ...]:
+    """The keys that take their fail-closed value when a policy source cannot be used."""
+    return tuple(spec.name for spec in POLICY_KEYS if spec.fail_closed is not None)
+
+
 def _file_problem(message: str) -> PolicyProblem:
     return PolicyProblem(None, message)
 
@@ -537,10 +579,11 @@ def decode_policy_file(data: bytes, location: str, *, trusted_for_escrow: bool =
     override rely on it. A file that cannot be parsed at all gives one problem naming the
     file and no values, so the defaults apply.
     """
-    ignored = "The whole file was ignored and the built-in defaults apply."
+    ignored = f"The whole file was ignored. {UNUSABLE_POLICY_TEXT}"
 
     def rejected(message: str) -> PolicySource:
-        return PolicySource("file", location, {}, (_file_problem(f"Policy file {location} {message} {ignored}"),))
+        problem = _file_problem(f"Policy file {location} {message} {ignored}")
+        return PolicySource("file", location, {}, (problem,), unusable=True)
 
     if len(data) > MAX_POLICY_BYTES:
         return rejected(f"is larger than {MAX_POLICY_BYTES // 1024} KiB, far more than any policy needs.")
@@ -608,9 +651,10 @@ def registry_source(raw: Mapping[str, object], location: str = REGISTRY_KEY_PATH
                 PolicyProblem(
                     None,
                     f"Group Policy key {location} holds {len(items)} values, far more than "
-                    "any policy needs; it was ignored and the built-in defaults apply.",
+                    f"any policy needs; it was ignored. {UNUSABLE_POLICY_TEXT}",
                 ),
             ),
+            unusable=True,
         )
     seen: dict[str, str] = {}
     for name, value in items:
@@ -689,8 +733,15 @@ def resolve_policy(
     effective: dict[str, object] = {}
     chosen_from: dict[str, str] = {}
     set_by_policy: set[str] = set()
+    unusable = [source for source in sources if source.unusable]
     for spec in POLICY_KEYS:
         present = [by_kind[k] for k in ("registry", "file") if k in by_kind and spec.name in by_kind[k].values]
+        if not present and unusable and spec.fail_closed is not None:
+            # IT meant to set something we could not read: restrict rather than guess.
+            effective[spec.name] = spec.fail_closed
+            chosen_from[spec.name] = unusable[0].kind
+            set_by_policy.add(spec.name)
+            continue
         if not present:
             effective[spec.name] = spec.default
             chosen_from[spec.name] = "default"
@@ -761,7 +812,7 @@ def _validated(spec: KeySpec, raw: object, kind: str, problems: list[PolicyProbl
         return exc.usable, False
     except _Invalid as exc:
         problems.append(PolicyProblem(spec.name, f"({SOURCE_LABELS[kind]}) {exc}. {spec.fallback_text()}"))
-        return spec.default, False
+        return spec.unusable_value(), False
 
 
 def _check_extra_keys(source: PolicySource, problems: list[PolicyProblem], notices: list[PolicyNotice]) -> None:

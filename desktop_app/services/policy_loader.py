@@ -14,17 +14,17 @@ their notes. The registry reader is a parameter so the mapping is tested on any 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import os
 import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.domain.policy import (
     MAX_POLICY_BYTES,
     REGISTRY_KEY_PATH,
+    UNUSABLE_POLICY_TEXT,
     Policy,
     PolicyProblem,
     PolicySource,
@@ -126,7 +126,8 @@ def _rejected(location: str, message: str) -> PolicySource:
         "file",
         location,
         {},
-        (PolicyProblem(None, f"Policy file {location} {message} The built-in defaults apply."),),
+        (PolicyProblem(None, f"Policy file {location} {message} {UNUSABLE_POLICY_TEXT}"),),
+        unusable=True,
     )
 
 
@@ -209,7 +210,14 @@ def _read_registry(reader: RegistryReader) -> PolicySource:
             "registry",
             REGISTRY_KEY_PATH,
             {},
-            (PolicyProblem(None, f"Group Policy ({REGISTRY_KEY_PATH}) could not be read ({reason}); it was ignored."),),
+            (
+                PolicyProblem(
+                    None,
+                    f"Group Policy ({REGISTRY_KEY_PATH}) could not be read ({reason}); it was ignored. "
+                    + UNUSABLE_POLICY_TEXT,
+                ),
+            ),
+            unusable=True,
         )
     except Exception as exc:  # noqa: BLE001 - a broken registry must never stop the app starting
         return PolicySource(
@@ -219,9 +227,11 @@ def _read_registry(reader: RegistryReader) -> PolicySource:
             (
                 PolicyProblem(
                     None,
-                    f"Group Policy ({REGISTRY_KEY_PATH}) could not be read ({type(exc).__name__}); it was ignored.",
+                    f"Group Policy ({REGISTRY_KEY_PATH}) could not be read ({type(exc).__name__}); it was ignored. "
+                    + UNUSABLE_POLICY_TEXT,
                 ),
             ),
+            unusable=True,
         )
     return registry_source(raw)
 

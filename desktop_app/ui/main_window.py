@@ -183,6 +183,14 @@ class MainWindow(QMainWindow):
     # -- start -------------------------------------------------------------------------------
     def start(self) -> None:
         """Show the right first page for ``vault_dir``."""
+        if self.policy.problems:
+            self.notice.show_message(
+                "warning",
+                "Some of your organisation's settings could not be used ("
+                + self.policy.problem_summary()
+                + "). Safer values apply until they are corrected.",
+                "Tell your IT support; 'casenotes policy show' gives them the details.",
+            )
         if VaultFolder.is_vault(self.vault_dir):
             self.claim(self.vault_dir)
         else:

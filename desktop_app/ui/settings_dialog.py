@@ -7,6 +7,7 @@ nobody wonders why a control is greyed out. The practitioner may make things str
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,9 @@ SECTOR_NAMES = {
 
 
 def _org_label(text: str) -> QLabel:
-    label = QLabel(f"{text}  <i>({SET_BY_ORGANISATION})</i>")
+    # IT's text (a name, a path) is shown as typed, never interpreted as markup.
+    label = QLabel(f"{html.escape(text, quote=False)}  <i>({SET_BY_ORGANISATION})</i>")
+    label.setWordWrap(True)
     label.setAccessibleName(f"{text}, {SET_BY_ORGANISATION.lower()}")
     return label
 
@@ -118,6 +121,14 @@ class SettingsDialog(QDialog):
             f"Yes, fingerprint {policy.escrow_fingerprint}" if policy.escrow_enabled else "No organisation escrow key"
         )
         org.addRow("Organisation recovery:", self._value(escrow, "escrow_public_key", by_policy))
+        location = policy.vault_location or "Your own choice (the usual per-user folder unless you choose another)"
+        org.addRow("Vault location:", self._value(location, "vault_location", by_policy))
+        retention = (
+            f"{policy.retention_years_after_closure} years after a case is closed"
+            if policy.retention_years_after_closure is not None
+            else "No retention period set (nothing is deleted automatically)"
+        )
+        org.addRow("Retention:", self._value(retention, "retention_years_after_closure", by_policy))
         org_box = QGroupBox("Set for the whole organisation")
         org_box.setLayout(org)
 
@@ -125,9 +136,7 @@ class SettingsDialog(QDialog):
         if policy.problems:
             self.message.show_message(
                 "warning",
-                "Your organisation's policy has problems; safe defaults are used for: "
-                + ", ".join(sorted({p.key for p in policy.problems}))
-                + ".",
+                "Your organisation's policy has problems; safe values are used for: " + policy.problem_summary() + ".",
                 "Tell your IT support. Run `casenotes policy show` for details.",
             )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

@@ -163,3 +163,42 @@ def test_lock_clears_our_copy_from_the_clipboard(qtbot: Any, window_factory: Any
     assert window.clipboard.copy("Note text ZQX-COPY-9")
     window.lock("manual")
     assert "ZQX-COPY-9" not in QGuiApplication.clipboard().text()
+
+
+def test_a_broken_policy_file_never_stops_the_application_starting(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vault_path: Path
+) -> None:
+    """The real start-up path with a policy file that is not JSON: the window opens, says
+    in words that some settings could not be used, and copying fails closed."""
+    import desktop_app.logging_setup as logging_setup
+    from desktop_app.app import run_application
+
+    policy_file = tmp_path / "policy.json"
+    policy_file.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("CASENOTES_POLICY_FILE", str(policy_file))
+    monkeypatch.setattr(logging_setup, "default_log_dir", lambda: tmp_path / "logs")
+    monkeypatch.setattr(logging_setup, "install_crash_hooks", lambda: None)
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)  # return at once instead of running
+
+    assert run_application(str(vault_path)) == 0
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.vault_dir == vault_path]
+    assert len(windows) == 1
+    window = windows[0]
+    qtbot.addWidget(window)
+    assert window.stack.currentWidget() is window.unlock_page
+    assert window.notice.isVisibleTo(window)
+    notice = window.notice.text.text()
+    assert "could not be used" in notice and "the policy as a whole" in notice
+    assert window.settings.copy_forbidden and window.settings.minimise_lock_required
+    log_text = "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log"))
+    assert "policy problem for key: whole-source" in log_text
+    window.close()
+
+
+def test_settings_name_the_settings_a_broken_policy_could_not_set(window_factory: Any, vault_path: Path) -> None:
+    window = window_factory(vault_path, {"schema_version": 1, "idle_lock_minutes": "soon", "lock_on_minimise": "yes"})
+    dialog = SettingsDialog(window.policy, window.settings, window.vault.info, lambda *a: None, parent=window)
+    message = dialog.message.text.text()
+    assert "Lock after idle" in message and "Lock when minimised" in message
+    assert not dialog.minimise.isEnabled() and dialog.minimise.isChecked()  # failed closed
+    dialog.close()

@@ -20,6 +20,7 @@ from desktop_app.domain.policy import (
     DEFAULT_IDLE_LOCK_MINUTES,
     DEFAULT_PROTECTIVE_MARKING,
     EXPORT_FORMATS,
+    KEYS_BY_NAME,
     KNOWN_FILE_KEYS,
     MAX_POLICY_BYTES,
     POLICY_KEYS,
@@ -31,6 +32,7 @@ from desktop_app.domain.policy import (
     effective_settings,
     escrow_fingerprint,
     expand_vault_location,
+    fail_closed_keys,
     parse_policy,
     registry_source,
     resolve_policy,
@@ -137,9 +139,10 @@ INVALID_VALUES: list[tuple[str, object, object]] = [
     ("follow_up_deadline_hours", 169, 24),
     ("clipboard_clear_seconds", 4, 30),
     ("clipboard_clear_seconds", 601, 30),
-    ("clipboard_allow_copy", "no", True),
-    ("clipboard_allow_copy", 0, True),
-    ("lock_on_minimise", "yes", False),
+    # IT sets these only to restrict, so a value that cannot be read fails closed.
+    ("clipboard_allow_copy", "no", False),
+    ("clipboard_allow_copy", 0, False),
+    ("lock_on_minimise", "yes", True),
     ("organisation_sector", "charity", None),
     ("organisation_sector", 3, None),
     ("organisation_name", "", None),
@@ -213,13 +216,47 @@ def test_validate_setting_for_tools_and_forms() -> None:
 # Hostile and malformed files
 # ---------------------------------------------------------------------------------------
 def whole_file_rejected(policy: Policy) -> bool:
-    defaults = Policy()
+    """The file was ignored: built-in defaults, except the keys that fail closed."""
+    expected = Policy().values()
+    for key in fail_closed_keys():
+        expected[key] = KEYS_BY_NAME[key].fail_closed
     return (
-        policy.values() == defaults.values()
-        and not policy.set_by_policy
+        policy.values() == expected
+        and policy.set_by_policy == frozenset(fail_closed_keys())
         and len(policy.problems) == 1
         and policy.problems[0].key is None
     )
+
+
+def test_fail_closed_keys_are_the_ones_whose_default_is_looser() -> None:
+    """An unusable policy must never leave settings looser than IT meant: copying is the
+    default and not locking on minimise is the default, so those two fail closed."""
+    assert set(fail_closed_keys()) == {"clipboard_allow_copy", "lock_on_minimise"}
+    policy = parse_policy(b"{not json", file_location="/etc/casenotes/policy.json")
+    assert policy.clipboard_allow_copy is False and policy.lock_on_minimise is True
+    assert policy.idle_lock_minutes == DEFAULT_IDLE_LOCK_MINUTES  # already the strict default
+    message = policy.problems[0].message
+    assert "copying from records is turned off" in message and "locks when minimised" in message
+    settings = effective_settings(policy, UserSettings(clipboard_allow_copy=True, lock_on_minimise=False))
+    assert settings.copy_forbidden and settings.minimise_lock_required
+    assert not settings.clipboard_allow_copy and settings.lock_on_minimise
+
+
+def test_a_valid_file_beside_broken_group_policy_still_decides_its_keys() -> None:
+    """Only keys nobody set fail closed: IT's readable value in the other source stands."""
+    readable = decode_policy_file(b'{"clipboard_allow_copy": true}', "/etc/casenotes/policy.json")
+    broken = PolicySource("registry", "HKLM", {}, (), unusable=True)
+    policy = resolve_policy([readable, broken])
+    assert policy.clipboard_allow_copy is True
+    assert policy.lock_on_minimise is True
+
+
+def test_problem_summary_names_settings_in_words() -> None:
+    policy = from_json({"idle_lock_minutes": "soon", "clipboard_allow_copy": "no"})
+    summary = policy.problem_summary()
+    assert "Lock after idle" in summary and "Copying to the clipboard allowed" in summary
+    assert parse_policy(b"[1]").problem_summary() == "the policy as a whole"
+    assert Policy().problem_summary() == ""
 
 
 def test_file_larger_than_1_mib_is_rejected() -> None:
@@ -253,7 +290,7 @@ def test_unparseable_file_is_rejected_whole_with_a_clear_message(data: bytes, wo
     message = policy.problems[0].message
     assert words in message
     assert "/etc/casenotes/policy.json" in message
-    assert "defaults apply" in message
+    assert "defaults apply" in message and "copying from records is turned off" in message
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"])

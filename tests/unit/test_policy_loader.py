@@ -108,7 +108,8 @@ def test_env_var_is_used_by_default(policy_dir: Path, monkeypatch: pytest.Monkey
 # ---------------------------------------------------------------------------------------
 def test_a_folder_instead_of_a_file(policy_dir: Path) -> None:
     policy = load_policy(policy_file=policy_dir)
-    assert policy.values() == Policy().values()
+    expected = Policy().values() | {"clipboard_allow_copy": False, "lock_on_minimise": True}
+    assert policy.values() == expected  # unusable policy: defaults, and the two that fail closed
     assert "is a folder" in policy.problems[0].message
 
 
@@ -284,7 +285,7 @@ def test_windows_registry_reader_maps_value_types(monkeypatch: pytest.MonkeyPatc
     policy = load_policy(policy_file=Path(os.devnull), platform="win32", environ={"LOCALAPPDATA": r"C:\L"})
     assert policy.idle_lock_minutes == 3 and policy.organisation_name == "Oak Tree"
     assert policy.vault_location == r"C:\L\CaseNotes"
-    assert policy.clipboard_allow_copy is True  # binary data: a problem and the default
+    assert policy.clipboard_allow_copy is False  # binary data: a problem, and copying fails closed
     assert [p.key for p in policy.problems] == ["clipboard_allow_copy"]
 
 
