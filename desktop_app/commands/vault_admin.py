@@ -111,19 +111,25 @@ def check_vault(folder: VaultFolder, passphrase: str) -> dict[str, Any]:
         report["cipher_integrity_check"] = cipher or ["ok"]
         if cipher:
             report["problems"].append("Encrypted pages failed their integrity check: " + "; ".join(cipher[:5]))
+        key_slot_problems: list[str] = list(vault.notices)  # e.g. rebuilt from the kept copy at unlock
         slots, notices = folder.read_slots()
         slot_types = sorted(str(s.get("type")) for s in slots.slots)
         report["key_slots"] = {"generation": slots.generation, "slots": slot_types, "source": slots.source}
-        if not slots.check_data_key(vault.data_key_for_backup()):
-            report["problems"].append("The key-slot file does not match this vault's key.")
+        data_key = vault.data_key_for_backup()
+        if not slots.check_data_key(data_key):
+            key_slot_problems.append("The key-slot file does not match this vault's key.")
         if slots.vault_id != vault.info.vault_id:
-            report["problems"].append("The key-slot file belongs to a different vault.")
-        report["problems"].extend(notices)
+            key_slot_problems.append("The key-slot file belongs to a different vault.")
+        key_slot_problems.extend(notices)
         try:
             previous = keyslots.read(folder.path, keyslots.PREVIOUS_NAME)
             report["key_slots"]["previous_generation"] = previous.generation
+            if not previous.check_data_key(data_key):
+                key_slot_problems.append("The kept copy of the key-slot file does not belong to this vault's key.")
         except KeySlotsDamaged:
             report["key_slots"]["previous_generation"] = None
+        report["key_slots"]["ok"] = not key_slot_problems
+        report["problems"].extend(key_slot_problems)
         chain = audit.verify_chain(conn)
         report["audit_chain"] = {"ok": chain.ok, "events": chain.events, "first_broken_id": chain.first_broken_id}
         if not chain.ok:
@@ -153,7 +159,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  encrypted pages:    {'ok' if report['cipher_integrity_check'] == ['ok'] else 'PROBLEMS'}")
         ks = report["key_slots"]
         print(
-            f"  key slots:          generation {ks['generation']} ({', '.join(ks['slots'])}); previous kept: {'yes' if ks['previous_generation'] is not None else 'no'}"
+            f"  key slots:          {'ok' if ks['ok'] else 'PROBLEMS'}, generation {ks['generation']} ({', '.join(ks['slots'])}); previous kept: {'yes' if ks['previous_generation'] is not None else 'no'}"
         )
         ac = report["audit_chain"]
         print(
@@ -172,6 +178,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         report["integrity_check"] != ["ok"]
         or report["cipher_integrity_check"] != ["ok"]
         or not report["audit_chain"]["ok"]
+        or not report["key_slots"]["ok"]
     )
     return EXIT_DAMAGED if damaged else EXIT_ERROR
 

@@ -151,7 +151,8 @@ def _copy_slot_files(source: Path, target: Path, data_key: bytes) -> list[str]:
             continue
         if not slots.check_data_key(data_key):
             continue
-        write_atomic(target / name, (source / name).read_bytes(), "the backup's key-slot file")
+        slots.db_salt = keyslots.database_salt(target)  # the copy's own database, not the vault's
+        write_atomic(target / name, slots.to_bytes(), "the backup's key-slot file")
         copied.append(name)
     return copied
 

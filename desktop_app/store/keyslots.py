@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from desktop_app.errors import KeySlotsDamaged, UsageError, WrongPassphrase
 from desktop_app.store import kdf
 from desktop_app.store.atomic import write_atomic
+from desktop_app.store.connection import DB_NAME
 
 FORMAT = "casenotes-keyslots"
 FORMAT_VERSION = 1
@@ -70,6 +71,11 @@ class KeySlots:
     key_check: str
     slots: list[dict[str, Any]] = field(default_factory=list)
     source: str = FILE_NAME  # which file it was read from
+    #: The 16-byte salt at the start of the vault.db these slots were written beside (hex).
+    #: Public (it is stored unencrypted in vault.db itself); used only to explain a failure:
+    #: a key-slot file from another vault unwraps with that vault's passphrase, and without
+    #: this the database would be blamed as damaged. None in files written before it existed.
+    db_salt: str | None = None
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -162,6 +168,8 @@ class KeySlots:
             "key_check": self.key_check,
             "slots": self.slots,
         }
+        if self.db_salt is not None:
+            body["db_salt"] = self.db_salt
         body["checksum"] = hashlib.sha256(_canonical(body)).hexdigest()
         return json.dumps(body, indent=2, sort_keys=True).encode() + b"\n"
 
@@ -199,7 +207,36 @@ class KeySlots:
             raise KeySlotsDamaged("The key-slot file has malformed fields.")
         if not all(isinstance(s, dict) for s in slots):
             raise KeySlotsDamaged("The key-slot file has malformed slots.")
-        return cls(vault_id=vault_id, generation=generation, key_check=check, slots=slots, source=source)
+        db_salt = body.get("db_salt")
+        if db_salt is not None and not (isinstance(db_salt, str) and len(db_salt) == 32 and _is_hex(db_salt)):
+            raise KeySlotsDamaged("The key-slot file has malformed fields.")
+        return cls(
+            vault_id=vault_id, generation=generation, key_check=check, slots=slots, source=source, db_salt=db_salt
+        )
+
+    def foreign_to(self, folder: Path) -> bool:
+        """True only when these slots were certainly written beside another vault.db
+        (both salts known and different); False when they match or cannot be told."""
+        current = database_salt(folder)
+        return self.db_salt is not None and current is not None and not hmac.compare_digest(self.db_salt, current)
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
+
+
+def database_salt(folder: Path) -> str | None:
+    """The salt SQLCipher keeps in the first 16 bytes of ``vault.db`` (hex), or None."""
+    try:
+        with open(folder / DB_NAME, "rb") as handle:
+            header = handle.read(16)
+    except OSError:
+        return None
+    return header.hex() if len(header) == 16 else None
 
 
 def read(folder: Path, name: str = FILE_NAME) -> KeySlots:
@@ -213,6 +250,17 @@ def read(folder: Path, name: str = FILE_NAME) -> KeySlots:
     return KeySlots.from_bytes(raw, source=name)
 
 
+def record_database_salt(folder: Path, slots: KeySlots) -> None:
+    """Note the salt of the ``vault.db`` beside the current file, in place: the same
+    generation, nothing rotated, since no key changed (a new vault, an older file, a
+    restored backup). Written atomically like every key-slot write."""
+    salt = database_salt(folder)
+    if salt is None or salt == slots.db_salt:
+        return
+    slots.db_salt = salt
+    write_atomic(folder / FILE_NAME, slots.to_bytes(), "the key-slot file")
+
+
 def write(folder: Path, slots: KeySlots, *, retire_old_passphrase: bool = False) -> None:
     """Write a new generation, keeping the current one as the previous generation.
 
@@ -223,6 +271,7 @@ def write(folder: Path, slots: KeySlots, *, retire_old_passphrase: bool = False)
     """
     current = folder / FILE_NAME
     slots.generation += 1
+    slots.db_salt = database_salt(folder) or slots.db_salt
     data = slots.to_bytes()
     if retire_old_passphrase:
         write_atomic(folder / PREVIOUS_NAME, data, "the kept copy of the key-slot file")

@@ -8,6 +8,7 @@ and the data key; locking closes both. Nothing here imports Qt.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from desktop_app.store.throttle import AttemptThrottle
 SNAPSHOT_DIR = "snapshots"
 SECTORS = ("public", "voluntary", "private")
 SQLITE_HEADER = b"SQLite format 3\x00"
+FOREIGN_SLOTS = "The key-slot file in this folder belongs to a different vault database."
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,7 @@ class VaultFolder:
                             "schema_version": migrations.current_version(conn),
                         },
                     )
+                keyslots.record_database_salt(path, slots)
             except DatabaseError as exc:
                 conn.close()
                 raise classify(exc, "creating the vault") from exc
@@ -373,7 +376,11 @@ class VaultFolder:
         vault = self._open(data_key, slots, notices, how="passphrase")
         if slots.source == keyslots.PREVIOUS_NAME:
             keyslots.write(self.path, slots)  # restore the current file from the good copy
-            vault.notices.append("A new key-slot file has been written from the kept copy.")
+            kinds = ", ".join(sorted(str(slot.get("type")) for slot in slots.slots))
+            vault.notices.append(
+                f"A new key-slot file has been written from the kept copy ({kinds}). A slot added "
+                "after that copy was made, such as an organisation recovery slot, is not in it."
+            )
         return vault
 
     def unlock_with_recovery_key(self, text: str) -> OpenVault:
@@ -384,7 +391,11 @@ class VaultFolder:
         except KeySlotsDamaged as exc:
             slots, notices = None, [f"{exc.message} Your recovery key opened the vault without it."]
         if slots is not None and not slots.check_data_key(data_key):
-            raise WrongRecoveryKey("That recovery key does not belong to this vault.")
+            if not slots.foreign_to(self.path):
+                raise WrongRecoveryKey("That recovery key does not belong to this vault.")
+            # The key-slot file came from another vault: the recovery key does not need it.
+            notices.append(f"{FOREIGN_SLOTS} Your recovery key opened the vault without it.")
+            slots = None
         return self._open(data_key, slots, notices, how="recovery_key")
 
     def unlock_with_escrow(self, identity_text: str) -> OpenVault:
@@ -432,6 +443,12 @@ class VaultFolder:
                     "That recovery key does not open this vault, or the database is damaged.",
                     "Check the key against your printout. If it is right, restore your most recent backup.",
                 ) from exc
+            if slots.foreign_to(self.path):
+                raise KeySlotsDamaged(
+                    FOREIGN_SLOTS,
+                    "Use your recovery key (it does not need the key-slot file), or put back the "
+                    "keyslots.json that was with this vault.db. The database itself was not changed.",
+                ) from exc
             raise classify(exc, "opening the vault") from exc
         except OSError as exc:
             raise storage_error(exc, "the vault") from exc
@@ -449,6 +466,11 @@ class VaultFolder:
             conn.close()
             raise
         vault = OpenVault(self, conn, data_key, notices)
+        if slots is not None and slots.source == keyslots.FILE_NAME:
+            # Older files and restored backups: note this database's salt once, so a key-slot
+            # file mixed up with another vault's is recognised as such later. Best effort.
+            with contextlib.suppress(CaseNotesError, OSError):
+                keyslots.record_database_salt(self.path, slots)
         if slots is None:
             fresh = keyslots.KeySlots.new(vault.info.vault_id, data_key)
             fresh.set_recovery()

@@ -269,6 +269,82 @@ def test_damaged_current_file_falls_back_to_the_kept_copy(closed_vault: ClaimedV
     vault.close()
 
 
+def test_key_slot_file_of_another_vault_is_not_called_database_damage(
+    closed_vault: ClaimedVault, tmp_path: Path
+) -> None:
+    """Another vault's keyslots.json (same passphrase) unwraps fine, so the database used to
+    be blamed as damaged with advice to restore a backup. It must say what really happened,
+    and the recovery key, which needs no key-slot file, must still open the vault."""
+    other = VaultFolder.create(tmp_path / "other", PASSPHRASE, owner_name="Sam Othervault")
+    other.vault.close()
+    other.folder.release()
+    folder = closed_vault.folder
+    before = (folder.path / "vault.db").read_bytes()
+    shutil.copy(tmp_path / "other" / keyslots.FILE_NAME, folder.path / keyslots.FILE_NAME)
+
+    with pytest.raises(KeySlotsDamaged) as info:
+        folder.unlock(PASSPHRASE)
+    assert "belongs to a different vault database" in info.value.message
+    assert "recovery key" in info.value.advice and "damaged" not in info.value.message
+    assert info.value.exit_code == 3
+    assert_plain(info.value)
+    assert (folder.path / "vault.db").read_bytes() == before  # nothing touched
+
+    vault = folder.unlock_with_recovery_key(closed_vault.recovery_key)
+    try:
+        assert any("different vault database" in n for n in vault.notices)
+        assert vault.needs_passphrase  # fresh slots were written for this vault
+        assert vault.conn.execute("SELECT count(*) FROM audit_events WHERE action='test.row'").fetchone()[0] == 5
+    finally:
+        vault.close()
+    assert not keyslots.read(folder.path).foreign_to(folder.path)
+
+
+def test_key_slot_files_record_their_database_without_a_new_generation(closed_vault: ClaimedVault) -> None:
+    """Older key-slot files have no database salt: the first unlock notes it in place
+    (same generation, the kept copy untouched), so later unlocks change nothing."""
+    folder = closed_vault.folder
+    slots = keyslots.read(folder.path)
+    assert slots.db_salt == keyslots.database_salt(folder.path)  # written at creation
+    slots.db_salt = None
+    (folder.path / keyslots.FILE_NAME).write_bytes(slots.to_bytes())
+    generation = slots.generation
+    folder.unlock(PASSPHRASE).close()
+    again = keyslots.read(folder.path)
+    assert again.generation == generation and again.db_salt == keyslots.database_salt(folder.path)
+    before = digest_vault(folder.path)
+    folder.unlock(PASSPHRASE).close()
+    assert digest_vault(folder.path)[keyslots.FILE_NAME] == before[keyslots.FILE_NAME]
+
+
+def test_check_reports_a_key_slot_file_rebuilt_from_the_kept_copy(
+    closed_vault: ClaimedVault, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``check`` must not hide key-slot damage by repairing it quietly and saying all is well."""
+    folder = closed_vault.folder
+    vault = folder.unlock(PASSPHRASE)
+    vault.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)  # the kept copy now exists
+    vault.close()
+    (folder.path / keyslots.FILE_NAME).write_bytes(b"{ damaged")
+    folder.release()
+    code, out = run_cli(
+        monkeypatch,
+        capsys,
+        "check",
+        "--vault",
+        str(folder.path),
+        "--passphrase-stdin",
+        "--json",
+        stdin=NEW_PASSPHRASE + "\n",
+    )
+    folder._lock.acquire()  # the fixture releases it again
+    report = json.loads(out.out)
+    assert code == 3
+    assert report["ok"] is False and report["key_slots"]["ok"] is False
+    problems = " ".join(report["problems"])
+    assert "kept previous copy" in problems and "written from the kept copy" in problems
+
+
 def test_old_passphrase_stops_working_everywhere_after_a_change(closed_vault: ClaimedVault) -> None:
     """A passphrase is changed because it may have leaked: the kept copy of the key-slot
     file must not go on opening the vault with it."""
