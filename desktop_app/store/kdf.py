@@ -10,6 +10,7 @@ of work before we even try the passphrase.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -99,13 +100,15 @@ def calibrate(target_seconds: float = TARGET_SECONDS, memory_kib: int = MIN_MEMO
     """Choose the number of passes so one derivation takes about ``target_seconds`` here.
 
     The "fast" profile (``CASENOTES_KDF_PROFILE=fast``, used by the test suite) keeps the
-    64 MiB / p=4 floor but uses a single pass; it is never chosen by the application.
+    64 MiB / p=4 floor but uses a single pass; it is never chosen by the application, and
+    a frozen (installed) build ignores it, so a stray environment variable on a managed
+    desktop cannot weaken real vaults.
     """
     salt = os.urandom(SALT_BYTES)
     # Never produce parameters that KdfParams.from_json would refuse on read: that would
     # leave a passphrase slot nobody can open.
     memory_kib = max(MIN_MEMORY_KIB, min(MAX_MEMORY_KIB, memory_kib))
-    if os.environ.get(PROFILE_ENV) == "fast":
+    if os.environ.get(PROFILE_ENV) == "fast" and not getattr(sys, "frozen", False):
         return KdfParams(memory_kib=MIN_MEMORY_KIB, iterations=1, lanes=LANES, salt=salt)
     probe = KdfParams(memory_kib=memory_kib, iterations=2, lanes=LANES, salt=salt)
     start = time.perf_counter()

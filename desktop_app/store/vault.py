@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -191,6 +192,39 @@ class OpenVault:
         return bytes(self._data_key)
 
 
+def _restrict_permissions(path: Path) -> list[str]:
+    """POSIX: a vault folder copied or restored by hand may let other accounts read it.
+    Bring it back to 0700 (folder, snapshots) and 0600 (files), and say so once. Best
+    effort: a file we cannot change is left for the location warnings and for IT."""
+    if os.name != "posix":
+        return []
+    loosened = False
+    targets = [path, *path.iterdir()]
+    snapshots = path / SNAPSHOT_DIR
+    if snapshots.is_dir():
+        targets.extend(snapshots.iterdir())
+    for target in targets:
+        try:
+            info = target.lstat()
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            continue
+        wanted = 0o700 if stat.S_ISDIR(info.st_mode) else 0o600
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            try:
+                os.chmod(target, wanted)
+                loosened = True
+            except OSError:
+                continue
+    if not loosened:
+        return []
+    return [
+        "Other accounts on this computer could read this vault's files (they were copied or "
+        "restored with open permissions). They are now readable by you alone."
+    ]
+
+
 class VaultFolder:
     """A vault folder this process has claimed with the single-writer lock."""
 
@@ -199,6 +233,7 @@ class VaultFolder:
         self.db_path = path / DB_NAME
         self._lock = InstanceLock(path)
         self.throttle = AttemptThrottle(path)
+        self.permission_notes: list[str] = []
 
     # -- claiming -----------------------------------------------------------------------
     @staticmethod
@@ -228,6 +263,7 @@ class VaultFolder:
             )
         folder = cls(path)
         folder._lock.acquire()
+        folder.permission_notes = _restrict_permissions(path)
         return folder
 
     @classmethod
@@ -315,7 +351,7 @@ class VaultFolder:
 
     @property
     def warnings(self) -> list[str]:
-        return location_warnings(self.path)
+        return [*self.permission_notes, *location_warnings(self.path)]
 
     # -- key slots ----------------------------------------------------------------------
     def read_slots(self) -> tuple[keyslots.KeySlots, list[str]]:

@@ -4,6 +4,7 @@ printed recovery key (forgiving to read, strict about typing slips)."""
 from __future__ import annotations
 
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,14 @@ def test_fast_test_profile_keeps_memory_and_lanes_floor(monkeypatch: pytest.Monk
     params = kdf.calibrate()
     assert (params.memory_kib, params.lanes) == (64 * 1024, 4)
     kdf.KdfParams.from_json(params.to_json())
+
+
+def test_an_installed_build_ignores_the_fast_test_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stray CASENOTES_KDF_PROFILE on a managed desktop must not weaken real vaults."""
+    monkeypatch.setenv(kdf.PROFILE_ENV, "fast")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    params = kdf.calibrate(target_seconds=0.2)
+    assert params.iterations >= 2 and params.memory_kib >= kdf.MIN_MEMORY_KIB
 
 
 def test_salts_differ_between_calibrations() -> None:

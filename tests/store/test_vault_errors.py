@@ -484,6 +484,31 @@ def test_key_slots_without_database_is_damage(closed_vault: ClaimedVault) -> Non
 
 
 # -- in use -----------------------------------------------------------------------------------
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_a_vault_copied_with_open_permissions_is_restricted_and_said_so(closed_vault: ClaimedVault) -> None:
+    """A folder copied or restored by hand (cp -r under umask 022, an unzip) may let other
+    accounts read it. Opening it brings it back to 0700/0600 and tells the person once."""
+    path = released(closed_vault)
+    os.chmod(path, 0o755)
+    os.chmod(path / "vault.db", 0o644)
+    os.chmod(path / keyslots.FILE_NAME, 0o666)
+    folder = VaultFolder.attach(path)
+    try:
+        assert any("readable by you alone" in w for w in folder.warnings)
+        assert os.stat(path).st_mode & 0o777 == 0o700
+        assert os.stat(path / "vault.db").st_mode & 0o777 == 0o600
+        assert os.stat(path / keyslots.FILE_NAME).st_mode & 0o777 == 0o600
+        folder.unlock(PASSPHRASE).close()  # nothing about the vault itself changed
+    finally:
+        folder.release()
+    again = VaultFolder.attach(path)
+    try:
+        assert not any("readable by you alone" in w for w in again.warnings)  # said once
+    finally:
+        again.release()
+    closed_vault.folder = VaultFolder.attach(path)  # the fixture releases it
+
+
 def test_second_instance_in_this_process_is_refused(closed_vault: ClaimedVault) -> None:
     with pytest.raises(VaultInUse) as info:
         VaultFolder.attach(closed_vault.folder.path)
