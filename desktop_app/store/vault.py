@@ -523,8 +523,23 @@ class VaultFolder:
             snap_dir.mkdir(mode=0o700, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             dest = snap_dir / f"pre-v{todo[-1].version}-{stamp}.db"
+            retry = 1
+            while dest.exists():  # a retry soon after a failed upgrade keeps both copies
+                retry += 1
+                dest = snap_dir / f"pre-v{todo[-1].version}-{stamp}-{retry}.db"
             export_encrypted_copy(conn, data_key, dest)
-        migrations.apply_pending(conn)
+        try:
+            migrations.apply_pending(conn)
+        except DatabaseError as exc:
+            known = classify(exc, "upgrading the vault to this version")
+            if isinstance(known, CaseNotesError):
+                raise known from exc
+            raise CaseNotesError(
+                "The vault could not be upgraded to this version of Safeguarding Case Notes.",
+                "Nothing was lost: the vault stays at the last step that finished, and a copy from "
+                f"before the upgrade is in its {SNAPSHOT_DIR} folder. Try again; if it fails again, "
+                "tell IT support.",
+            ) from exc
 
 
 def export_encrypted_copy(conn: Connection, data_key: bytes, dest: Path) -> None:

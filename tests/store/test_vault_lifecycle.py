@@ -308,6 +308,59 @@ def test_old_schema_is_upgraded_with_an_encrypted_snapshot(vault_dir: Path) -> N
         plain.close()
 
 
+def test_a_migration_that_fails_leaves_a_whole_version_and_the_snapshot(
+    vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Power cut, full disk or a bug in the middle of an upgrade: each migration is its own
+    transaction, so the vault stays at the last whole version, nothing is lost, the
+    snapshot of the pre-upgrade state is there, and the next start finishes the upgrade."""
+    created = VaultFolder.create(vault_dir, PASSPHRASE, owner_name=OWNER, schema_target=1)
+    folder = created.folder
+    try:
+        write_marked_rows(created.vault, 10)
+        data_key = created.vault.data_key_for_backup()
+        created.vault.close()
+
+        real = migrations.all_migrations()
+
+        def broken_third(conn: Any) -> None:
+            conn.execute("CREATE TABLE half_done (x)")  # part of the work, then a failure
+            raise sqlcipher.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(
+            migrations,
+            "all_migrations",
+            lambda: [m if m.version != 3 else migrations.Migration(3, m.description, broken_third) for m in real],
+        )
+        with pytest.raises(CaseNotesError) as info:
+            folder.unlock(PASSPHRASE)
+        assert "could not be upgraded" in info.value.message
+        assert "Nothing was lost" in info.value.advice and SNAPSHOT_DIR in info.value.advice
+
+        conn = raw_connect(vault_dir / "vault.db", data_key)
+        try:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == 2  # migration 2 whole, 3 rolled back
+            assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name='half_done'").fetchone()[0] == 0
+            assert conn.execute("SELECT count(*) FROM audit_events WHERE action='test.marker'").fetchone()[0] == 10
+            assert audit.verify_chain(conn).ok
+        finally:
+            conn.close()
+        assert len(list((vault_dir / SNAPSHOT_DIR).iterdir())) == 1
+
+        monkeypatch.setattr(migrations, "all_migrations", lambda: real)
+        vault = folder.unlock(PASSPHRASE)  # the next start completes the upgrade
+        try:
+            assert vault.info.schema_version == migrations.LATEST_VERSION
+            assert (
+                vault.conn.execute("SELECT count(*) FROM audit_events WHERE action='test.marker'").fetchone()[0] == 10
+            )
+        finally:
+            vault.close()
+    finally:
+        folder.release()
+    assert len(list((vault_dir / SNAPSHOT_DIR).iterdir())) == 2  # the retry kept the first copy too
+
+
 def test_a_fresh_vault_at_latest_version_takes_no_snapshot(created_vault: Any) -> None:
     created_vault.vault.close()
     created_vault.folder.unlock(PASSPHRASE).close()
