@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -218,15 +218,29 @@ def cmd_self_test(args: argparse.Namespace) -> int:
                 Path(tmp) / "vault", "self test passphrase", owner_name="Self Test", kdf_params=params
             )
             try:
-                with created.vault.transaction() as conn:
-                    audit.append_event(conn, "selftest.write", actor="Self Test", details={"marker": marker})
+                # A real case record through the same services the application uses, so
+                # a frozen build proves its SQLCipher, FTS5 search and audit chain work.
+                from desktop_app.domain.records import CaseDetails, NoteInput
+                from desktop_app.services import case_records
+
+                case = case_records.create_case(
+                    created.vault, CaseDetails(reference="SELFTEST-1", subject_name="Self Test Child")
+                )
+                note = case_records.record_note(
+                    created.vault, case.id, NoteInput(occurred_at=date.today(), text=f"Self-test note {marker}")
+                )
                 created.vault.close()
                 vault = created.folder.unlock("self test passphrase")
-                row = vault.conn.execute("SELECT details FROM audit_events WHERE action = 'selftest.write'").fetchone()
-                if row is None or marker not in json.loads(row[0]).get("marker", ""):
-                    raise RuntimeError("the record written could not be read back")
-                vault.close()
-                steps.append("vault created, written, locked, unlocked and read back")
+                try:
+                    if marker not in case_records.get_note(vault, note.id).text:
+                        raise RuntimeError("the note written could not be read back")
+                    if [hit.note_id for hit in case_records.search_notes(vault, marker)] != [note.id]:
+                        raise RuntimeError("search did not find the note written")
+                    if not audit.verify_chain(vault.conn).ok:
+                        raise RuntimeError("the audit trail's hash chain does not verify")
+                finally:
+                    vault.close()
+                steps.append("case and note written, locked, unlocked, read back and found by search")
             finally:
                 created.folder.release()
             for path in (Path(tmp) / "vault").iterdir():

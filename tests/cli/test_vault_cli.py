@@ -283,6 +283,8 @@ def test_self_test() -> None:
     result = casenotes("self-test", timeout=120)
     assert result.returncode == 0, result.stderr
     assert "self-test passed" in result.stdout
+    assert "case and note written, locked, unlocked, read back and found by search" in result.stdout
+    assert "no plaintext in any vault file" in result.stdout
     assert_no_traceback(result)
 
 
