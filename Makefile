@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VPY) tests/benchmarks/bench_startup.py --json
+	$(VPY) tests/benchmarks/bench_store.py --notes 100000 --json
 
 lint: $(STAMP)
 	$(VPY) -m pip install --quiet ruff mypy
