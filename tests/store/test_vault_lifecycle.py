@@ -211,7 +211,7 @@ def test_connection_settings_are_really_applied(open_vault: Any) -> None:
     assert pragma("temp_store") == 2  # MEMORY
     assert pragma("cache_size") == -PAGE_CACHE_KIB
     assert 32 * 1024 <= PAGE_CACHE_KIB <= 64 * 1024  # 32-64 MB
-    assert str(pragma("cipher_memory_security")) == "1"
+    assert str(pragma("cipher_memory_security")) == "0"  # deliberately off: docs/security.md, "Memory"
     assert pragma("foreign_keys") == 1
 
 
@@ -224,7 +224,7 @@ def test_connection_settings_after_unlock(created_vault: Any) -> None:
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
         assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
         assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2
-        assert str(conn.execute("PRAGMA cipher_memory_security").fetchone()[0]) == "1"
+        assert str(conn.execute("PRAGMA cipher_memory_security").fetchone()[0]) == "0"
     finally:
         vault.close()
 
