@@ -68,16 +68,23 @@ from desktop_app.store import audit, chronology, search
 from desktop_app.store import cases as case_store
 from desktop_app.store import drafts as draft_store
 from desktop_app.store import notes as note_store
+from desktop_app.store.cases import CaseDetailChange
 from desktop_app.store.connection import DatabaseError, classify
 from desktop_app.store.vault import OpenVault
 
 Connection = Any  # a sqlcipher3 connection
 
+# The orders the case list can be fetched in (see ``store/cases.py``).
+CASE_SORTS: tuple[str, ...] = tuple(case_store.CASE_SORTS)
+
 __all__ = [
     "add_attachment",
     "add_attachment_file",
     "add_person",
+    "CASE_SORTS",
+    "CaseDetailChange",
     "amend_note",
+    "case_detail_history",
     "chronology_page",
     "close_case",
     "create_case",
@@ -193,21 +200,37 @@ def create_case(vault: OpenVault, details: CaseDetails, *, opened_on: date | Non
         return _require_case(conn, case_id)
 
 
-def update_case(vault: OpenVault, case_id: int, details: CaseDetails) -> Case:
-    """Change a case's details (reference, child's details, key worker)."""
+def update_case(vault: OpenVault, case_id: int, details: CaseDetails, *, reason: str = "") -> Case:
+    """Change a case's details (reference, child's details, key worker), with the reason.
+
+    A case's details are part of the record (an earlier export or letter names the child
+    as the case said then), so a change is never made in place only: what each changed
+    field said before and after, the reason, who and when are kept in the case's history
+    (``case_detail_history``) and its chronology. The audit event holds the fields' names,
+    the history row's id and a fingerprint of the reason, never the names themselves.
+    Changing nothing is not an error and records nothing; the reason is needed only when
+    something changes."""
     valid = validate_case_details(details)
     with recording(vault) as conn:
         before = _require_case(conn, case_id)
         clash = case_store.find_case_by_reference(conn, valid.reference)
         if clash is not None and clash.id != case_id:
             raise ValidationError(f"There is already a case with the reference '{valid.reference}'.", "reference")
-        changed = [
-            name
-            for name in ("reference", "subject_name", "subject_date_of_birth", "subject_identifiers", "key_worker")
-            if getattr(before, name) != getattr(valid, name)
-        ]
+        old, new = case_store.detail_values(before), case_store.detail_values(valid)
+        changed = [name for name in case_store.DETAIL_FIELDS if old[name] != new[name]]
         if changed:
+            why = require_reason(reason, "reason", "The reason for changing the case's details")
             now = audit.utc_now()
+            change_id = case_store.record_detail_change(
+                conn,
+                case_id,
+                before={k: old[k] for k in changed},
+                after={k: new[k] for k in changed},
+                reason=why,
+                occurred_at=utc_text(now),
+                now=now,
+                by=vault.info.owner_name,
+            )
             case_store.update_case(conn, case_id, valid, now=now)
             audit.append_event(
                 conn,
@@ -215,10 +238,18 @@ def update_case(vault: OpenVault, case_id: int, details: CaseDetails) -> Case:
                 actor=vault.info.owner_name,
                 subject_type="case",
                 subject_id=case_id,
-                details={"fields": changed},
+                details={"fields": changed, "change_id": change_id, "reason_sha256": _sha256(why)},
                 at=now,
             )
         return _require_case(conn, case_id)
+
+
+def case_detail_history(vault: OpenVault, case_id: int) -> list[CaseDetailChange]:
+    """Every change to a case's details, the most recent first, each with what the
+    changed fields said before and after and the reason."""
+    with _reading(vault) as conn:
+        _require_case(conn, case_id)
+        return case_store.detail_changes(conn, case_id)
 
 
 def close_case_in(conn: Connection, case_id: int, *, reason: str, closed_on: date | None, actor: str) -> None:
@@ -283,14 +314,38 @@ def find_case(vault: OpenVault, reference: str) -> Case | None:
 
 
 def list_cases(
-    vault: OpenVault, *, status: str | None = None, text: str | None = None, limit: int = 200, offset: int = 0
+    vault: OpenVault,
+    *,
+    status: str | None = None,
+    text: str | None = None,
+    key_worker: str | None = None,
+    sort: str = "activity",
+    descending: bool = True,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[CaseSummary]:
-    """Cases, most recently active first, optionally only open or closed ones, or those
-    whose reference or child's name contains ``text``."""
+    """Cases a page at a time, optionally only open or closed ones, those whose reference
+    or child's name contains ``text``, and those whose key worker's name contains
+    ``key_worker`` (both ignoring case). ``sort`` is one of ``CASE_SORTS`` (``activity``,
+    the default with ``descending``: most recently active first). Filtering and sorting
+    happen in the store, so every page continues the same order over all cases."""
     if status not in (None, CASE_OPEN, CASE_CLOSED):
         raise UsageError("A case's status is either open or closed.")
+    if sort not in CASE_SORTS:
+        raise UsageError(f"Cases can be sorted by {', '.join(CASE_SORTS)}; not by '{sort}'.")
+    if limit < 1 or offset < 0:
+        raise UsageError("A page needs a positive size and a non-negative offset.")
     with _reading(vault) as conn:
-        return case_store.list_cases(conn, status=status, text=(text or "").strip() or None, limit=limit, offset=offset)
+        return case_store.list_cases(
+            conn,
+            status=status,
+            text=(text or "").strip() or None,
+            key_worker=(key_worker or "").strip() or None,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+        )
 
 
 # -- people ----------------------------------------------------------------------------

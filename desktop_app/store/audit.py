@@ -68,6 +68,10 @@ def append_event(
 
 @dataclass(frozen=True)
 class ChainReport:
+    """``events`` counts every event in the trail, including those after a break, so a
+    report reads "12 events, broken at event 2" rather than stopping the count there;
+    ``first_broken_id`` and ``problem`` name the first broken link only."""
+
     ok: bool
     events: int
     first_broken_id: int | None = None
@@ -78,19 +82,24 @@ def verify_chain(conn: Any) -> ChainReport:
     prev_hash = GENESIS
     expected_id = 1
     count = 0
+    broken: tuple[int, str] | None = None
     rows = conn.execute(
         "SELECT id, at, actor, action, subject_type, subject_id, details, prev_hash, hash FROM audit_events ORDER BY id"
     )
     for event_id, at, actor, action, stype, sid, details, stored_prev, stored_hash in rows:
         count += 1
-        if event_id != expected_id:
-            return ChainReport(False, count, expected_id, f"audit event {expected_id} is missing")
-        if stored_prev != prev_hash:
-            return ChainReport(False, count, event_id, f"audit event {event_id} does not follow event {event_id - 1}")
-        if _digest(prev_hash, event_id, at, actor, action, stype, sid, details) != stored_hash:
-            return ChainReport(False, count, event_id, f"audit event {event_id} has been altered")
+        if broken is None:
+            if event_id != expected_id:
+                broken = (expected_id, f"audit event {expected_id} is missing")
+            elif stored_prev != prev_hash:
+                broken = (event_id, f"audit event {event_id} does not follow event {event_id - 1}")
+            elif _digest(prev_hash, event_id, at, actor, action, stype, sid, details) != stored_hash:
+                broken = (event_id, f"audit event {event_id} has been altered")
+        # Past a break, only count: every later link is suspect and the first says where to look.
         prev_hash = stored_hash
-        expected_id += 1
+        expected_id = event_id + 1
+    if broken is not None:
+        return ChainReport(False, count, broken[0], broken[1])
     return ChainReport(True, count)
 
 

@@ -7,7 +7,8 @@ services do both, once, for every path (screens, import, command line).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -135,28 +136,154 @@ def find_case_by_reference(conn: Connection, reference: str) -> Case | None:
     return _case(row) if row else None
 
 
-def list_cases(conn: Connection, *, status: str | None, text: str | None, limit: int, offset: int) -> list[CaseSummary]:
-    """Cases with how many notes each has and when the latest happened, most recently
-    active first. ``text`` matches the reference or the child's name anywhere."""
+# How the case list can be ordered: a name for each order, and the SQL it sorts by. The
+# list is fetched a page at a time, so the order has to be the store's: sorting only the
+# rows already fetched would put the 2,000th case in the wrong place until the last page.
+# ``NOCASE`` folds ASCII letters only, as every other case-insensitive match here does.
+CASE_SORTS: dict[str, str] = {
+    "activity": "coalesce(last_at, c.created_at)",  # the latest note, or the opening
+    "reference": "c.reference COLLATE NOCASE",
+    "child": "c.subject_name COLLATE NOCASE",
+    "key_worker": "c.key_worker COLLATE NOCASE",
+    "status": "c.status",
+    "notes": "note_count",
+}
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern (with ``ESCAPE '\\'``) matching ``text`` anywhere, wildcards as text."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_cases(
+    conn: Connection,
+    *,
+    status: str | None,
+    text: str | None,
+    limit: int,
+    offset: int,
+    key_worker: str | None = None,
+    sort: str = "activity",
+    descending: bool = True,
+) -> list[CaseSummary]:
+    """Cases with how many notes each has and when the latest happened, in the order
+    ``sort`` names (a key of ``CASE_SORTS``; by default most recently active first).
+    ``text`` matches the reference or the child's name anywhere, ``key_worker`` the key
+    worker's name anywhere, both ignoring case. Equal keys keep a fixed order (by id), so
+    pages never repeat or skip a case."""
     where: list[str] = []
     params: list[Any] = []
     if status is not None:
         where.append("c.status = ?")
         params.append(status)
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = _contains(text)
         where.append("(c.reference LIKE ? ESCAPE '\\' OR c.subject_name LIKE ? ESCAPE '\\')")
         params += [pattern, pattern]
+    if key_worker:
+        where.append("c.key_worker LIKE ? ESCAPE '\\'")
+        params.append(_contains(key_worker))
+    direction = "DESC" if descending else "ASC"
     sql = (
         f"SELECT {_CASE_COLUMNS}, "
-        "(SELECT count(*) FROM notes n WHERE n.case_id = c.id), "
+        "(SELECT count(*) FROM notes n WHERE n.case_id = c.id) AS note_count, "
         "(SELECT max(n.occurred_at) FROM notes n WHERE n.case_id = c.id) AS last_at "
         "FROM cases c"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY coalesce(last_at, c.created_at) DESC, c.id DESC LIMIT ? OFFSET ?"
+        + f" ORDER BY {CASE_SORTS[sort]} {direction}, c.id {direction} LIMIT ? OFFSET ?"
     )
     rows = conn.execute(sql, (*params, limit, offset)).fetchall()
     return [CaseSummary(_case(row), row[11], row[12]) for row in rows]
+
+
+# -- the history of a case's details ---------------------------------------------------
+
+# The details a change can touch, in the order they are shown.
+DETAIL_FIELDS = ("reference", "subject_name", "subject_date_of_birth", "subject_identifiers", "key_worker")
+
+
+@dataclass(frozen=True)
+class CaseDetailChange:
+    """One change to a case's details: what each changed field said before and after
+    (dates as ``YYYY-MM-DD``, identifiers as a mapping), who changed it, when and why."""
+
+    id: int
+    case_id: int
+    fields: tuple[str, ...]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str
+    occurred_at: str
+    recorded_at: str
+    recorded_by: str
+
+
+def detail_values(details: Case | CaseDetails) -> dict[str, Any]:
+    """The details as plain values, as the history keeps them."""
+    dob = details.subject_date_of_birth
+    return {
+        "reference": details.reference,
+        "subject_name": details.subject_name,
+        "subject_date_of_birth": dob.isoformat() if dob else None,
+        "subject_identifiers": dict(details.subject_identifiers),
+        "key_worker": details.key_worker,
+    }
+
+
+def record_detail_change(
+    conn: Connection,
+    case_id: int,
+    *,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    reason: str,
+    occurred_at: str,
+    now: str,
+    by: str,
+) -> int:
+    """Keep what the changed fields said before and after, with the reason. Call before
+    ``update_case`` with the same ``now``: the vault refuses a change to a case's details
+    that has no history row (migration 7)."""
+    fields = [name for name in DETAIL_FIELDS if name in after]
+    cursor = conn.execute(
+        "INSERT INTO case_detail_changes (case_id, fields, before, after, reason, occurred_at, recorded_at, "
+        "recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            case_id,
+            json.dumps(fields),
+            json.dumps({k: before[k] for k in fields}, ensure_ascii=False, sort_keys=True),
+            json.dumps({k: after[k] for k in fields}, ensure_ascii=False, sort_keys=True),
+            reason,
+            occurred_at,
+            now,
+            by,
+        ),
+    )
+    change_id: int = cursor.lastrowid
+    return change_id
+
+
+def detail_changes(conn: Connection, case_id: int) -> list[CaseDetailChange]:
+    """Every change to a case's details, the most recent first."""
+    rows = conn.execute(
+        "SELECT id, case_id, fields, before, after, reason, occurred_at, recorded_at, recorded_by "
+        "FROM case_detail_changes WHERE case_id = ? ORDER BY occurred_at DESC, id DESC",
+        (case_id,),
+    ).fetchall()
+    return [
+        CaseDetailChange(
+            id=row[0],
+            case_id=row[1],
+            fields=tuple(json.loads(row[2])),
+            before=json.loads(row[3]),
+            after=json.loads(row[4]),
+            reason=row[5],
+            occurred_at=row[6],
+            recorded_at=row[7],
+            recorded_by=row[8],
+        )
+        for row in rows
+    ]
 
 
 # -- people ----------------------------------------------------------------------------
@@ -226,6 +353,17 @@ register_source(
                    END AS title,
                    s.reason AS summary, '' AS flags
             FROM case_status_changes s
+        """,
+    )
+)
+register_source(
+    ChronologySource(
+        kind="case_details",
+        sql="""
+            SELECT h.case_id AS case_id, h.occurred_at AS occurred_at, h.recorded_at AS recorded_at,
+                   'case_details' AS kind, h.id AS item_id, 'Case details changed' AS title,
+                   substr(h.reason, 1, 160) AS summary, '' AS flags
+            FROM case_detail_changes h
         """,
     )
 )

@@ -1,15 +1,15 @@
 """The left-hand case list: filters, the lazily fetched table, and what to do when empty.
 
-Status and text filters go to the store (they start the list again); the key-worker
-filter and column sorting work on the rows already fetched, through a proxy model, and
-the view keeps fetching while the end of the list is in sight.
+Every filter and the column sort go to the store (each starts the list again from the
+first page, in the new order), so the list is right from the first page however many
+cases there are; the view fetches the next page as the end of the list comes into sight.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,9 +31,7 @@ from desktop_app.ui.models.case_list_model import (
     CHILD,
     COLUMNS,
     KEY_WORKER,
-    KEY_WORKER_ROLE,
     NOTES,
-    SORT_ROLE,
     CaseListModel,
 )
 
@@ -54,12 +52,8 @@ class CaseListPanel(QWidget):
     def __init__(self, runner: BackgroundRunner, vault: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._pending_select: int | None = None
+        self._selected: int | None = None  # kept selected when the list starts again
         self.model = CaseListModel(runner, vault, parent=self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterRole(KEY_WORKER_ROLE)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
         self.status = QComboBox()
         self.status.addItem("All cases", None)
@@ -82,7 +76,7 @@ class CaseListPanel(QWidget):
             filters.addRow(label, widget)
 
         self.view = QTableView()
-        self.view.setModel(self.proxy)
+        self.view.setModel(self.model)
         self.view.setAccessibleName("Cases")
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -104,6 +98,7 @@ class CaseListPanel(QWidget):
         self.view.setColumnWidth(KEY_WORKER, 95)
         # The note count is in each row's tooltip; the column would squeeze the names.
         self.view.setColumnHidden(NOTES, True)
+        # Sorting asks the model, which asks the store (CaseListModel.sort).
         self.view.setSortingEnabled(True)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.activated.connect(self._activated)
@@ -143,29 +138,31 @@ class CaseListPanel(QWidget):
         self._debounce.timeout.connect(self._apply_filter)
         self.status.currentIndexChanged.connect(self._apply_filter)
         self.text.textChanged.connect(lambda _text: self._debounce.start())
-        self.key_worker.textChanged.connect(self._key_worker_changed)
+        self.key_worker.textChanged.connect(lambda _text: self._debounce.start())
         self.model.loading_changed.connect(lambda _loading: self._update_state())
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
         self.model.modelReset.connect(self._update_state)
         self.model.rowsInserted.connect(self._rows_arrived)
         self.model.failed.connect(self.failed)
         self._update_state()
 
+    @property
+    def proxy(self) -> CaseListModel:
+        """The model the view shows. Sorting and filtering now happen in the store, so
+        this is ``model`` itself; the name stays for code that reads the list's rows."""
+        return self.model
+
     # -- filters ---------------------------------------------------------------------------
     def _apply_filter(self) -> None:
         self._debounce.stop()
-        self.model.set_filter(self.status.currentData(), self.text.text())
+        self.model.set_filter(self.status.currentData(), self.text.text(), self.key_worker.text())
         self.model.fetchMore()
 
-    def _key_worker_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
-        self._update_state()
-        self._fetch_while_visible()
-
-    def _fetch_while_visible(self) -> None:
-        # A narrow key-worker filter can hide every fetched row; keep fetching until rows
-        # show up or the list is complete, as the view would when scrolled to the end.
-        if self.proxy.rowCount() == 0 and self.model.canFetchMore():
-            self.model.fetchMore()
+    def _keep_selection(self) -> None:
+        # Starting again (a filter, a sort, a reload) clears the view's selection: select
+        # the same case again when it arrives, if it is still in the list.
+        if self._pending_select is None:
+            self._pending_select = self._selected
 
     def clear_filters(self) -> None:
         self.text.clear()
@@ -180,9 +177,9 @@ class CaseListPanel(QWidget):
         self._update_state()
 
     def _update_state(self) -> None:
-        rows = self.proxy.rowCount()
+        rows = self.model.rowCount()
         complete = self.model.exhausted and not self.model.loading
-        filtered = self.model.filtered or bool(self.key_worker.text().strip())
+        filtered = self.model.filtered
         if complete and rows == 0:
             if filtered:
                 self.empty.setText(NO_MATCH)
@@ -199,8 +196,8 @@ class CaseListPanel(QWidget):
         self.empty_spacer.setVisible(nothing)
         if not nothing:
             self.demo_button.hide()
-            if not complete and rows == 0:
-                self._fetch_while_visible()
+            if not complete and rows == 0 and not self.model.loading:
+                self.model.fetchMore()  # the list started again: ask for its first page
         if self.model.loading:
             self.count.setText("Loading cases…")
         elif rows == 0:
@@ -213,13 +210,14 @@ class CaseListPanel(QWidget):
     def _case_at(self, index: QModelIndex) -> int | None:
         if not index.isValid():
             return None
-        value = self.proxy.data(index, CASE_ID_ROLE)
+        value = self.model.data(index, CASE_ID_ROLE)
         return int(value) if value is not None else None
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         case_id = self._case_at(current)
         if case_id is not None:
             self._pending_select = None
+            self._selected = case_id
             self.case_selected.emit(case_id)
 
     def _activated(self, index: QModelIndex) -> None:
@@ -230,6 +228,7 @@ class CaseListPanel(QWidget):
     def select_case(self, case_id: int | None) -> bool:
         """Select the row of ``case_id`` (without announcing it); if it has not been fetched
         yet, select it when it arrives. False if it is not (yet) in the list."""
+        self._selected = case_id
         if case_id is None:
             self._pending_select = None
             self.view.selectionModel().clearSelection()
@@ -239,9 +238,7 @@ class CaseListPanel(QWidget):
             self._pending_select = case_id
             return False
         self._pending_select = None
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.model.index(row, 0)
         selection = self.view.selectionModel()
         selection.blockSignals(True)
         try:
@@ -263,5 +260,5 @@ class CaseListPanel(QWidget):
 
     def focus_list(self) -> None:
         self.view.setFocus()
-        if not self.view.currentIndex().isValid() and self.proxy.rowCount() > 0:
-            self.view.setCurrentIndex(self.proxy.index(0, 0))
+        if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.view.setCurrentIndex(self.model.index(0, 0))

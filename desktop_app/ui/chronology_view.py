@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
-from desktop_app.ui.models.chronology_model import ENTRY_ROLE, FLAGS, KIND, TITLE, WHEN, ChronologyModel
+from desktop_app.ui.models.chronology_model import ENTRY_ROLE, FLAGS, KIND, SUMMARY, TITLE, WHEN, ChronologyModel
 
 EMPTY = "Nothing on this case yet. Add a note with Note ▸ New note (Ctrl+N)."
 
@@ -46,11 +46,19 @@ class ChronologyView(QWidget):
         if model is None:
             self.status.setText("")
             return
+        # The Summary (what the note says) is what people read: it takes the room left and
+        # never goes off the right edge. When and Kind fit their text; Title and Flags
+        # start narrow (each row's tooltip has both in full) and can be widened by hand.
         header = self.view.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((WHEN, 158), (KIND, 105), (TITLE, 200), (FLAGS, 200)):
-            self.view.setColumnWidth(column, width)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(60)
+        header.setSectionResizeMode(WHEN, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(KIND, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(FLAGS, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(SUMMARY, QHeaderView.ResizeMode.Stretch)
+        self.view.setColumnWidth(TITLE, 150)
+        self.view.setColumnWidth(FLAGS, 140)
         model.loading_changed.connect(lambda _loading: self._update_status())
         model.total_changed.connect(lambda _total: self._update_status())
         model.rowsInserted.connect(self._rows_inserted)

@@ -6,10 +6,11 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QWidget
 
-from desktop_app.domain.records import CaseDetails, parse_date
+from desktop_app.domain.records import CaseDetails
 from desktop_app.errors import ValidationError
 from desktop_app.services import case_records
 from desktop_app.ui.background import BackgroundRunner
+from desktop_app.ui.case_details_dialog import IdentifiersEdit, typed_date_of_birth
 from desktop_app.ui.widgets.form_dialog import FormDialog
 
 
@@ -24,10 +25,12 @@ class NewCaseDialog(FormDialog):
         self.subject_name = QLineEdit()
         self.date_of_birth = QLineEdit()
         self.date_of_birth.setPlaceholderText("YYYY-MM-DD, if known (expected date for a pre-birth case)")
+        self.identifiers = IdentifiersEdit()
         self.key_worker = QLineEdit(vault.info.owner_name)
         self.add_field("reference", "Case &reference:", self.reference)
         self.add_field("subject_name", "Child or young person's &name:", self.subject_name)
         self.add_field("subject_date_of_birth", "&Date of birth:", self.date_of_birth)
+        self.add_field("subject_identifiers", "Other &identifiers:", self.identifiers)
         self.add_field("key_worker", "&Key worker:", self.key_worker)
         self.create_button = self.buttons.addButton("&Create case", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setDefault(True)
@@ -38,17 +41,17 @@ class NewCaseDialog(FormDialog):
         self.reference.setFocus()
 
     def _create(self) -> None:
+        self.clear_errors()
         try:
-            dob_text = self.date_of_birth.text().strip()
-            dob = parse_date(dob_text, "subject_date_of_birth", "The date of birth") if dob_text else None
+            details = CaseDetails(
+                reference=self.reference.text(),
+                subject_name=self.subject_name.text(),
+                subject_date_of_birth=typed_date_of_birth(self.date_of_birth.text()),
+                subject_identifiers=self.identifiers.identifiers(),
+                key_worker=self.key_worker.text(),
+            )
         except ValidationError as exc:
             self.show_error(exc)
             return
-        details = CaseDetails(
-            reference=self.reference.text(),
-            subject_name=self.subject_name.text(),
-            subject_date_of_birth=dob,
-            key_worker=self.key_worker.text(),
-        )
         vault = self.vault
         self.submit(lambda: case_records.create_case(vault, details))

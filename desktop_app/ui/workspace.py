@@ -43,6 +43,7 @@ from desktop_app.errors import CaseNotesError
 from desktop_app.services import case_records
 from desktop_app.ui import extensions, presentation
 from desktop_app.ui.attachment_viewer import AttachmentViewer
+from desktop_app.ui.case_details_dialog import CaseDetailsDialog
 from desktop_app.ui.case_list_panel import CaseListPanel
 from desktop_app.ui.case_status_dialog import CaseStatusDialog
 from desktop_app.ui.case_view import CaseView
@@ -116,8 +117,12 @@ class CaseWorkspace(QWidget):
         splitter.addWidget(self.left)
         splitter.addWidget(self.right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([620, 740])  # wide enough for a child's full name in the list
+        # The case is where the work is: at 1366x768 the chronology needs room for its
+        # Summary column (what the note says), so the list takes about a third. The
+        # list's Child column stretches, and each row's tooltip has the full name.
+        splitter.setSizes([440, 920])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
@@ -140,6 +145,7 @@ class CaseWorkspace(QWidget):
             QWidget.setTabOrder(first, second)
         self.register_chronology_opener("note", lambda note_id: self.open_note(None, note_id))
         self.register_chronology_opener("attachment", self.open_attachment)
+        self.register_chronology_opener("case_details", lambda _change_id: self.edit_case_details())
         self._label_demo()
         extensions.install_all(self)
         self._update_case_actions()
@@ -171,6 +177,11 @@ class CaseWorkspace(QWidget):
         self.case_status_action = self._action(
             "C&lose or reopen case…", self.change_case_status, tip="Close this case with the reason, or reopen it"
         )
+        self.edit_case_action = self._action(
+            "&Edit case details…",
+            self.edit_case_details,
+            tip="Correct the reference, the child's details or the key worker, with the reason",
+        )
         self.drafts_action = self._action(
             "Unsaved &drafts…", self.show_drafts, tip="Notes you started but did not save"
         )
@@ -198,7 +209,12 @@ class CaseWorkspace(QWidget):
         # lives in their tabs (and the Case menu), leaving the toolbar room for the
         # actions other parts add.
         self.add_case_action(self.new_note_action)
-        for action in (self.add_person_action, self.add_attachment_action, self.case_status_action):
+        for action in (
+            self.edit_case_action,
+            self.add_person_action,
+            self.add_attachment_action,
+            self.case_status_action,
+        ):
             self._case_actions.append(action)
             self.case_menu.addAction(action)
             action.setEnabled(False)
@@ -438,6 +454,22 @@ class CaseWorkspace(QWidget):
         self.own_dialog(dialog)
         dialog.saved.connect(self._case_status_changed)
         dialog.open()
+
+    def edit_case_details(self) -> None:
+        if self.case is None:
+            return
+        dialog = CaseDetailsDialog(self.runner, self.vault, self.case, parent=self)
+        self.own_dialog(dialog)
+        dialog.saved.connect(self._case_details_saved)
+        dialog.open()
+
+    def _case_details_saved(self, case: Case) -> None:
+        self.refresh_case(case.id)
+        self.show_message(
+            "info",
+            f"Case {case.reference}: details saved. The earlier details and your reason are kept in the "
+            "case's history and chronology.",
+        )
 
     def _case_status_changed(self, case: Case) -> None:
         self.refresh_case(case.id)

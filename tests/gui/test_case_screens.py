@@ -12,14 +12,15 @@ from typing import Any, TypeVar
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QAction, QColor, QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QStyleOptionMenuItem, QWidget
 
 from desktop_app.domain.records import MAX_ATTACHMENT_BYTES, MB, CaseDetails, NoteInput, PersonDetails
 from desktop_app.services import case_records
 from desktop_app.ui import note_editor
 from desktop_app.ui.attachment_viewer import AttachmentViewer
+from desktop_app.ui.case_details_dialog import NO_CHANGES, NOTHING_CHANGED, CaseDetailsDialog
 from desktop_app.ui.drafts_dialog import DraftsDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.mark_in_error_dialog import MarkInErrorDialog
@@ -90,6 +91,14 @@ def choose_case(qtbot: Any, ws: CaseWorkspace, reference: str) -> None:
     qtbot.waitUntil(lambda: ws.case is not None and ws.case.reference == reference, timeout=WAIT_MS)
 
 
+def list_references(ws: CaseWorkspace) -> list[str]:
+    """The case list's references as shown, once the list has stopped loading."""
+    model = ws.cases.model
+    if model.loading:
+        return []
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
 def open_chronology_entry(qtbot: Any, ws: CaseWorkspace, match: Callable[[tuple[str, str, str, str]], bool]) -> None:
     """Move to the matching chronology row and press Enter."""
     rows = chronology_rows(ws)
@@ -131,6 +140,13 @@ def seeded(created_vault: Any, vault_dir: Path) -> dict[str, Any]:
         "far": far,
         "pat": neighbour,
     }
+
+
+def menu_item_text(menu: QMenu, action: QAction) -> str:
+    """The text a menu draws for an action: its label, a tab, then its shortcut if shown."""
+    option = QStyleOptionMenuItem()
+    menu.initStyleOption(option, action)
+    return option.text
 
 
 # -- creating records -----------------------------------------------------------------------
@@ -490,13 +506,16 @@ def test_keyboard_only_create_a_case_and_a_note(
     window = open_window(vault_dir)
     ws = unlock(qtbot, window)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is ws.cases.new_button, timeout=WAIT_MS)  # empty vault
-    for action, keys in (
-        (ws.new_case_action, "Ctrl+Shift+N"),
-        (ws.new_note_action, "Ctrl+N"),
-        (ws.search_action, "Ctrl+F"),
-        (window.lock_action, "Ctrl+L"),
+    for action, menu, keys in (
+        (ws.new_case_action, ws.case_menu, "Ctrl+Shift+N"),
+        (ws.new_note_action, ws.note_menu, "Ctrl+N"),
+        (ws.search_action, ws.go_menu, "Ctrl+F"),
+        (window.lock_action, window.file_menu, "Ctrl+L"),
     ):
-        assert action.shortcut().toString() == keys  # and so shown in the menus
+        assert action.shortcut().toString() == keys
+        assert action in menu.actions(), f"{action.text()} is not in the {menu.title()} menu"
+        assert menu.menuAction() in window.menuBar().actions()  # the menu is in the menu bar
+        assert menu_item_text(menu, action).endswith("\t" + keys)  # the shortcut as the menu draws it
 
     QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     dialog = wait_shown(qtbot, NewCaseDialog)
@@ -578,12 +597,195 @@ def test_close_a_case_with_a_reason_and_filter_the_list_by_status(
     ws.cases.status.setCurrentIndex(ws.cases.status.findText("All cases"))
     qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 2 and not ws.cases.model.loading, timeout=WAIT_MS)
     ws.cases.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # a click on "Reference"
-    assert [ws.cases.proxy.index(r, 0).data() for r in range(2)] == ["CD-200", "AB-100"]
+    qtbot.waitUntil(lambda: list_references(ws) == ["CD-200", "AB-100"], timeout=WAIT_MS)
     ws.cases.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    assert [ws.cases.proxy.index(r, 0).data() for r in range(2)] == ["AB-100", "CD-200"]
+    qtbot.waitUntil(lambda: list_references(ws) == ["AB-100", "CD-200"], timeout=WAIT_MS)
     ws.cases.key_worker.setText("bea")
     qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 1, timeout=WAIT_MS)
     assert ws.cases.proxy.index(0, 0).data() == "CD-200"
     ws.cases.key_worker.setText("nobody")
     qtbot.waitUntil(lambda: ws.cases.empty.isVisible(), timeout=WAIT_MS)
     assert ws.cases.empty.text().startswith("No cases match these filters")
+
+
+# -- the case list with more cases than one page ----------------------------------------------
+def test_sorting_and_the_key_worker_filter_cover_every_case_not_only_the_first_page(
+    qtbot: Any, open_window: Callable[..., MainWindow], created_vault: Any, vault_dir: Path
+) -> None:
+    """110 cases and pages of 100: the case that sorts first by reference, and the only
+    case of one key worker, are both on the second page of the default order."""
+    vault = created_vault.vault
+    with vault.transaction() as conn:
+        for i in range(110):
+            case_records.create_case_in(conn, CaseDetails(f"K-{i:03d}", f"Child {i}"), actor="Alex Practitioner")
+    late = case_records.create_case(vault, CaseDetails("A-001", "Avery Early", key_worker="Bea Worker"))
+    # Its only note is old, so by activity it comes last: not in the first page.
+    case_records.record_note(vault, late.id, NoteInput(datetime(2001, 1, 1, 9, 0), "An old note.", "neglect"))
+    release(created_vault)
+
+    window = open_window(vault_dir)
+    ws = unlock(qtbot, window)
+    model = ws.cases.model
+    qtbot.waitUntil(lambda: model.rowCount() == 100 and not model.loading, timeout=WAIT_MS)
+    assert model.row_of(late.id) == -1 and model.canFetchMore()
+
+    ws.cases.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # a click on "Reference"
+    qtbot.waitUntil(lambda: list_references(ws)[:2] == ["A-001", "K-000"], timeout=WAIT_MS)
+    assert model.rowCount() == 100  # still one page at a time
+    ws.cases.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: list_references(ws)[:1] == ["K-109"], timeout=WAIT_MS)
+
+    ws.cases.key_worker.setFocus()
+    type_text("bea")
+    qtbot.waitUntil(lambda: list_references(ws) == ["A-001"] and model.exhausted, timeout=WAIT_MS)
+    assert ws.cases.count.text() == "1 case shown."
+    ws.cases.key_worker.clear()
+    qtbot.waitUntil(lambda: len(list_references(ws)) == 100, timeout=WAIT_MS)
+    assert list_references(ws)[0] == "K-109"  # the order chosen stays
+
+
+# -- case details --------------------------------------------------------------------------------
+def test_a_new_case_takes_other_identifiers_and_its_details_are_edited_with_a_reason(
+    qtbot: Any, open_window: Callable[..., MainWindow], created_vault: Any, vault_dir: Path
+) -> None:
+    release(created_vault)
+    window = open_window(vault_dir)
+    ws = unlock(qtbot, window)
+    ws.new_case_action.trigger()
+    dialog = wait_shown(qtbot, NewCaseDialog)
+    dialog.reference.setText("ID-1")
+    dialog.subject_name.setText("Sam Exampel")
+    QTest.keyClicks(dialog.identifiers, "UPN A123456789012")  # no colon
+    dialog.create_button.click()
+    assert "Line 1 of the other identifiers has no colon" in dialog.message.text.text()
+    assert dialog.focusWidget() is dialog.identifiers
+    dialog.identifiers.setPlainText("UPN: A123456789012\n\nLocal ID: 77")
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: ws.case is not None and ws.case.reference == "ID-1", timeout=WAIT_MS)
+    assert ws.case.subject_identifiers == {"UPN": "A123456789012", "Local ID": "77"}
+    assert "Local ID: 77 · UPN: A123456789012" in ws.case_view.details.text()  # kept in label order
+
+    # Case ▸ Edit case details…, with the keyboard: Alt+C, then E.
+    assert ws.edit_case_action in ws.case_menu.actions() and ws.edit_case_action.isEnabled()
+    window.activateWindow()  # what the window manager does when a dialog closes (offscreen has none)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT_MS)
+    press(Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is ws.case_menu, timeout=WAIT_MS)
+    QTest.keyClick(ws.case_menu, Qt.Key.Key_E)
+    edit = wait_shown(qtbot, CaseDetailsDialog)
+    assert (edit.reference.text(), edit.subject_name.text()) == ("ID-1", "Sam Exampel")
+    assert edit.identifiers.identifiers() == {"UPN": "A123456789012", "Local ID": "77"}
+    qtbot.waitUntil(lambda: edit.history_status.text() == NO_CHANGES, timeout=WAIT_MS)
+
+    edit.save_button.click()  # nothing changed yet
+    assert NOTHING_CHANGED in edit.message.text.text()
+    edit.subject_name.setText("Sam Example")
+    edit.key_worker.setText("Bea Worker")
+    edit.identifiers.setPlainText("UPN: A123456789012")
+    edit.save_button.click()  # no reason
+    qtbot.waitUntil(lambda: edit.message.isVisible() and "reason" in edit.message.text.text(), timeout=WAIT_MS)
+    assert focused() is edit.reason
+    type_text("Name misspelt at referral; caseload moved to Bea")
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ws.case is not None and ws.case.subject_name == "Sam Example", timeout=WAIT_MS)
+    assert "Sam Example" in ws.case_view.heading.text() and "Key worker: Bea Worker" in ws.case_view.details.text()
+    assert "Local ID" not in ws.case_view.details.text()
+    assert "details saved" in ws.message.text.text()
+    wait_chronology(qtbot, ws, lambda rows: rows[0][1] == "Case details changed")
+    assert chronology_rows(ws)[0][3] == "Name misspelt at referral; caseload moved to Bea"
+    qtbot.waitUntil(lambda: "Sam Example" in list_references_and_names(ws), timeout=WAIT_MS)
+
+    # The change opens from the chronology, with what each field said before.
+    open_chronology_entry(qtbot, ws, lambda r: r[1] == "Case details changed")
+    again = wait_shown(qtbot, CaseDetailsDialog)
+    qtbot.waitUntil(lambda: again.history.count() == 1, timeout=WAIT_MS)
+    [text] = again.history_texts()
+    assert "by Alex Practitioner" in text
+    assert "Name: Sam Exampel → Sam Example" in text
+    assert "Other identifiers: Local ID: 77; UPN: A123456789012 → UPN: A123456789012" in text
+    assert "Key worker: Alex Practitioner → Bea Worker" in text
+    assert text.endswith("Reason: Name misspelt at referral; caseload moved to Bea")
+    assert not again.history_status.isVisible()
+    again.reject()
+
+
+def list_references_and_names(ws: CaseWorkspace) -> list[str]:
+    model = ws.cases.model
+    return [model.index(r, c).data() for r in range(model.rowCount()) for c in (0, 1)]
+
+
+# -- a crash while typing -----------------------------------------------------------------------
+def test_a_draft_autosaved_before_a_crash_is_offered_back_in_a_new_window(
+    qtbot: Any,
+    open_window: Callable[..., MainWindow],
+    seeded: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(note_editor, "AUTOSAVE_MS", 200)
+    window = open_window(seeded["dir"])
+    ws = unlock(qtbot, window)
+    choose_case(qtbot, ws, "AB-100")
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    editor = wait_shown(qtbot, NoteEditor)
+    editor.text.setFocus()
+    type_text("Sam said the car was cold")
+    qtbot.waitUntil(lambda: "Draft saved" in editor.status.text(), timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+
+    # The crash: no lock, so nothing more is saved; the connection and the folder's lock
+    # go as they would with the process (as the crash-safety tests release them).
+    vault, folder = window.vault, window.folder
+    assert vault is not None and folder is not None
+    window.runner.invalidate()
+    window.runner.run_now(lambda: vault.close())
+    folder.release()
+    for widget in (editor, window):
+        widget.hide()
+
+    second = open_window(seeded["dir"])
+    ws2 = unlock(qtbot, second)
+    drafts = wait_shown(qtbot, DraftsDialog)
+    assert drafts.parent() is ws2
+    assert drafts.list.count() == 1
+    assert "New note on AB-100: Sam Example" in drafts.list.item(0).text()
+    assert "Sam said the car was cold" in drafts.list.item(0).text()
+    assert focused() is drafts.list
+    press(Qt.Key.Key_Return)  # Continue writing
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, NoteEditor) and w.isVisible() and w.parent() is ws2 for w in QApplication.topLevelWidgets()
+        ),
+        timeout=WAIT_MS,
+    )
+    resumed = next(w for w in QApplication.topLevelWidgets() if isinstance(w, NoteEditor) and w.parent() is ws2)
+    assert resumed.text.toPlainText() == "Sam said the car was cold"
+    assert ws2.current_case_id() == seeded["first"].id
+
+
+# -- layout at 1366x768 ----------------------------------------------------------------------------
+def test_at_1366x768_the_chronology_summary_is_in_view(
+    qtbot: Any, open_window: Callable[..., MainWindow], seeded: dict[str, Any]
+) -> None:
+    from desktop_app.ui.models.chronology_model import KIND, WHEN
+
+    window = open_window(seeded["dir"])
+    assert (window.width(), window.height()) == (1366, 768)
+    ws = unlock(qtbot, window)
+    choose_case(qtbot, ws, "AB-100")
+    wait_chronology(qtbot, ws, lambda rows: len(rows) == 3)
+    left, right = ws.splitter.sizes()
+    assert left < right and left <= 0.4 * (left + right)  # the case gets most of the width
+    assert left >= 400  # and the list still shows a reference, a name and a date
+    view = ws.case_view.chronology.view
+    header = view.header()
+    width = view.viewport().width()
+    assert header.length() <= width  # nothing off the right edge: no sideways scrolling
+    summary_at = header.sectionViewportPosition(SUMMARY)
+    assert summary_at + header.sectionSize(SUMMARY) <= width
+    assert header.sectionSize(SUMMARY) >= 250 > header.sectionSize(TITLE)
+    assert header.sectionSize(SUMMARY) > max(header.sectionSize(c) for c in (WHEN, KIND, TITLE, FLAGS))
+    # The note's content is whole in its cell (it is short), not elided.
+    row = next(r for r, e in enumerate(chronology_rows(ws)) if "left arm" in e[3])
+    text = chronology_rows(ws)[row][3]
+    assert view.fontMetrics().horizontalAdvance(text) < header.sectionSize(SUMMARY)
+    assert view.visualRect(view.model().index(row, SUMMARY)).right() <= width

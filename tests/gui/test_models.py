@@ -19,7 +19,7 @@ from desktop_app.domain.records import (
 )
 from desktop_app.services import case_records, demo_data
 from desktop_app.ui.background import BackgroundRunner
-from desktop_app.ui.models.case_list_model import CASE_ID_ROLE, CaseListModel
+from desktop_app.ui.models.case_list_model import CASE_ID_ROLE, CHILD, KEY_WORKER, LAST, REFERENCE, CaseListModel
 from desktop_app.ui.models.chronology_model import FLAGS, KIND, TITLE, WHEN, ChronologyModel
 from desktop_app.ui.models.search_results_model import (
     HIT_ROLE,
@@ -194,6 +194,63 @@ def test_case_list_fetches_lazily_too(qtbot: Any, open_vault: Any, runner: Backg
     assert model.rowCount() == 10 and model.canFetchMore()
     model.fetchMore()
     qtbot.waitUntil(lambda: model.rowCount() == 20 and not model.loading, timeout=WAIT_MS)
+
+
+def references(model: CaseListModel) -> list[str]:
+    return [model.data(model.index(r, REFERENCE)) for r in range(model.rowCount())]
+
+
+def test_case_list_sorts_and_filters_in_the_store_not_in_the_fetched_rows(
+    qtbot: Any, qtmodeltester: Any, qtlog: Any, open_vault: Any, runner: BackgroundRunner
+) -> None:
+    """25 cases, pages of 10: the first page of each order is already the true first ten
+    (a sort of only the fetched rows would show ten of the most active cases instead)."""
+    workers = ("Alex Lead", "bea worker", "Sam Lead", "", "Kim Other")
+    with open_vault.transaction() as conn:
+        for i in range(25):
+            case_records.create_case_in(
+                conn,
+                CaseDetails(f"R-{(i * 11) % 25:02d}", f"Child {(i * 7) % 25:02d}", key_worker=workers[i % 5]),
+                actor="Alex",
+            )
+    everything = case_records.list_cases(open_vault, limit=100)
+    by_reference = sorted((s.case.reference for s in everything), reverse=True)
+    model = CaseListModel(runner, open_vault, page_size=10)
+    tester = check(qtmodeltester, qtlog, model)
+
+    model.sort(REFERENCE, Qt.SortOrder.DescendingOrder)  # what a click on the header does
+    assert model.sort_order == ("reference", True)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 10 and not model.loading, timeout=WAIT_MS)
+    assert references(model) == by_reference[:10] and model.canFetchMore()
+    fetch_all(qtbot, model)
+    assert references(model) == by_reference
+
+    model.sort(CHILD, Qt.SortOrder.AscendingOrder)  # starts again, in the new order
+    assert model.rowCount() == 0
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 10 and not model.loading, timeout=WAIT_MS)
+    names = [model.data(model.index(r, CHILD)) for r in range(10)]
+    assert names == [f"Child {n:02d}" for n in range(10)]
+
+    # The key-worker filter goes to the store too, so the first page is full of matches.
+    model.set_filter(None, "", "LEAD")
+    assert model.filtered
+    fetch_all(qtbot, model)
+    leads = sorted(s.case.subject_name for s in everything if "lead" in s.case.key_worker.lower())
+    assert len(leads) == 10
+    assert [model.data(model.index(r, CHILD)) for r in range(model.rowCount())] == leads
+    assert {model.data(model.index(r, KEY_WORKER)) for r in range(model.rowCount())} == {"Alex Lead", "Sam Lead"}
+
+    model.set_filter(None, "", "")
+    model.sort(-1)  # no sort indicator: most recently active first, as the store lists them
+    assert model.sort_order == ("activity", True)
+    model.sort(LAST, Qt.SortOrder.DescendingOrder)  # the same order: nothing to fetch again
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 10 and not model.loading, timeout=WAIT_MS)
+    assert references(model) == [s.case.reference for s in everything[:10]]
+    del tester
+    no_model_failures(qtlog)
 
 
 def test_search_results_model_passes_the_model_checks_and_highlights(

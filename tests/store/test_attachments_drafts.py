@@ -153,6 +153,33 @@ def test_a_draft_is_kept_as_it_is_typed_and_overwritten(open_vault: OpenVault, c
     assert records.list_drafts(open_vault, case_id=case.id) == [second]
 
 
+def _files_holding(folder: Path, marker: bytes) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.is_file() and marker in p.read_bytes()]
+
+
+def test_draft_text_never_reaches_the_disk_in_plain_text(created_vault: CreatedVault) -> None:
+    """What is typed is saved every few seconds, before anyone chooses to keep it: it must
+    be as encrypted as a saved note, in the database, its write-ahead log and anywhere else
+    in the vault folder, while typing, after the log is folded in, and after a lock."""
+    vault, folder = created_vault.vault, created_vault.folder.path
+    case = records.create_case(vault, CaseDetails("C-001", "Jamie Example"))
+    marker = "DRAFT-MARKER-" + os.urandom(8).hex()
+    wide = marker.encode("utf-16-le")  # in case anything wrote it as UTF-16
+    first = records.save_draft(vault, case_id=case.id, text=f"Jamie said {marker} at", fields={"who": marker})
+    draft = records.save_draft(vault, draft_id=first.id, case_id=case.id, text=f"Jamie said {marker} at break")
+    assert (folder / "vault.db-wal").exists()  # the autosave is in the log, not yet in the database
+    assert _files_holding(folder, marker.encode()) == [] and _files_holding(folder, wide) == []
+    vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert _files_holding(folder, marker.encode()) == [] and _files_holding(folder, wide) == []
+    vault.close()
+    assert _files_holding(folder, marker.encode()) == [] and _files_holding(folder, wide) == []
+    again = created_vault.folder.unlock(PASSPHRASE)
+    try:
+        assert [d.text for d in records.list_drafts(again)] == [draft.text]  # and it was really saved
+    finally:
+        again.close()
+
+
 def test_a_draft_survives_a_lock(created_vault: CreatedVault) -> None:
     vault = created_vault.vault
     case = records.create_case(vault, CaseDetails("C-001", "Jamie Example"))

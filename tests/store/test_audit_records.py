@@ -5,17 +5,23 @@ or names; editing an event with raw SQL breaks the hash chain at that event."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from desktop_app import cli
 from desktop_app.domain.records import CaseDetails, NoteInput, PersonDetails
-from desktop_app.errors import ValidationError
+from desktop_app.errors import EXIT_DAMAGED, ValidationError
 from desktop_app.services import case_records as records
 from desktop_app.services import importer
 from desktop_app.store import audit
-from desktop_app.store.vault import OpenVault
+from desktop_app.store.vault import CreatedVault, OpenVault
+
+from ..conftest import PASSPHRASE
 
 SECRET_TEXT = "Jamie said the man at the flat hurt him"
 CHILD = "Jamie Zyxwvut"
@@ -43,7 +49,9 @@ def test_every_change_appends_an_event_without_text_or_names(open_vault: OpenVau
     records.mark_attachment_in_error(open_vault, attachment.id, reason="Wrong photo")
     records.mark_note_in_error(open_vault, saved.id, reason="Wrong child")
     records.update_person(open_vault, person.id, PersonDetails(NEIGHBOUR, "Neighbour"))
-    records.update_case(open_vault, case.id, CaseDetails("C-001", CHILD, key_worker="Sam Lead"))
+    records.update_case(
+        open_vault, case.id, CaseDetails("C-001", CHILD, key_worker="Sam Lead"), reason="Caseload moved to Sam"
+    )
     records.close_case(open_vault, case.id, reason="Moved away")
     records.reopen_case(open_vault, case.id, reason="Came back")
     records.save_draft(open_vault, text="drafts are not audited", case_id=case.id)
@@ -67,9 +75,25 @@ def test_every_change_appends_an_event_without_text_or_names(open_vault: OpenVau
     assert recorded["subject_id"] == str(saved.id)
     assert recorded["details"]["text_sha256"] == hashlib.sha256(SECRET_TEXT.encode()).hexdigest()
     assert amended["details"]["revision"] == 2 and amended["details"]["fields"] == ["text"]
-    assert trail[8]["details"] == {"fields": ["key_worker"]}
+    [change] = records.case_detail_history(open_vault, case.id)
+    assert trail[8]["details"] == {
+        "fields": ["key_worker"],
+        "change_id": change.id,
+        "reason_sha256": hashlib.sha256(b"Caseload moved to Sam").hexdigest(),
+    }
     stored = open_vault.conn.execute("SELECT group_concat(details, ' ') FROM audit_events").fetchone()[0]
-    for secret in (SECRET_TEXT, "Jamie", "Zyxwvut", "Qwertyish", "Reprisal", "Wrong child", "Moved away", "drafts"):
+    for secret in (
+        SECRET_TEXT,
+        "Jamie",
+        "Zyxwvut",
+        "Qwertyish",
+        "Reprisal",
+        "Wrong child",
+        "Moved away",
+        "drafts",
+        "Sam Lead",
+        "Caseload",
+    ):
         assert secret not in stored
     assert audit.verify_chain(open_vault.conn).ok
 
@@ -123,6 +147,60 @@ def test_editing_an_event_with_raw_sql_breaks_the_chain_at_that_event(open_vault
     assert not report.ok
     assert report.first_broken_id == target["id"]
     assert f"audit event {target['id']} has been altered" in report.problem
+    assert report.events == last_id(open_vault)  # every event counted, not only those before the break
+
+
+def _check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSPHRASE + "\n"))
+    code = cli.main(["check", *args, "--passphrase-stdin"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_casenotes_check_names_the_first_event_edited_with_raw_sql(
+    created_vault: CreatedVault, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = created_vault.vault
+    case = records.create_case(vault, CaseDetails("C-001", CHILD))
+    saved = records.record_note(vault, case.id, NoteInput("2024-01-02T10:00", SECRET_TEXT))
+    records.record_note(vault, case.id, NoteInput("2024-01-03T10:00", "A later note."))
+    target = next(e for e in events(vault) if e["action"] == "note.recorded" and e["subject_id"] == str(saved.id))
+    vault.conn.execute("DROP TRIGGER audit_events_no_update")
+    vault.conn.execute("UPDATE audit_events SET actor = 'Someone Else' WHERE id = ?", (target["id"],))
+    total = last_id(vault)
+    assert target["id"] < total  # events after the edited one, which must still be counted
+    folder = created_vault.folder.path
+    created_vault.vault.close()  # appends "vault.locked": one more event after the break
+    created_vault.folder.release()
+    total += 1
+
+    # Checking opens the vault, which appends "vault.unlocked" (then "vault.locked" on
+    # closing): each check counts one more event than there was, and leaves two more.
+    code, out, err = _check(monkeypatch, capsys, "--vault", str(folder))
+    assert code == EXIT_DAMAGED == 3
+    assert f"audit trail:        {total + 1} events, BROKEN at event {target['id']}" in out
+    assert f"problem: The audit trail is broken: audit event {target['id']} has been altered." in out
+    assert "restore a backup" in out
+    assert SECRET_TEXT not in out + err
+
+    code, out, _ = _check(monkeypatch, capsys, "--vault", str(folder), "--json")
+    assert code == 3
+    report = json.loads(out)
+    assert report["audit_chain"] == {"ok": False, "events": total + 3, "first_broken_id": target["id"]}
+    assert report["ok"] is False
+    assert any(f"audit event {target['id']} has been altered" in p for p in report["problems"])
+
+
+def test_casenotes_check_passes_an_intact_vault(
+    created_vault: CreatedVault, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records.create_case(created_vault.vault, CaseDetails("C-001", CHILD))
+    folder: Path = created_vault.folder.path
+    created_vault.vault.close()
+    created_vault.folder.release()
+    code, out, _ = _check(monkeypatch, capsys, "--vault", str(folder), "--json")
+    assert code == 0
+    assert json.loads(out)["audit_chain"]["ok"] is True
 
 
 def test_the_audit_trail_proves_what_a_note_said(open_vault: OpenVault) -> None:

@@ -4,6 +4,8 @@ against raw SQL. Every bad input gives a clear error and leaves nothing half-sav
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ from desktop_app.domain.records import (
     SOURCE_REPORTED,
     Case,
     CaseDetails,
+    CaseSummary,
     NoteInput,
     PersonDetails,
     mentions,
@@ -136,13 +139,144 @@ def test_list_cases_filters_by_text_and_status(open_vault: OpenVault, case: Case
     assert [s.case.id for s in records.list_cases(open_vault, status="closed")] == [other.id]
 
 
-def test_update_case_changes_only_what_changed(open_vault: OpenVault, case: Case) -> None:
-    updated = records.update_case(
-        open_vault,
-        case.id,
-        CaseDetails("C-001", "Jamie Example", date(2014, 5, 1), {"UPN": "A123456789012"}, "Sam Lead"),
+def _sorted_locally(summaries: list[CaseSummary], sort: str, descending: bool) -> list[str]:
+    """What a whole-list sort gives, to compare with the store's pages."""
+    keys: dict[str, Callable[[CaseSummary], Any]] = {
+        "activity": lambda s: s.last_occurred_at or s.case.created_at,
+        "reference": lambda s: s.case.reference.lower(),
+        "child": lambda s: s.case.subject_name.lower(),
+        "key_worker": lambda s: s.case.key_worker.lower(),
+        "status": lambda s: s.case.status,
+        "notes": lambda s: s.note_count,
+    }
+    ordered = sorted(summaries, key=lambda s: (keys[sort](s), s.case.id), reverse=descending)
+    return [s.case.reference for s in ordered]
+
+
+def _paged(vault: OpenVault, size: int, **query: Any) -> list[str]:
+    found: list[str] = []
+    while True:
+        page = records.list_cases(vault, limit=size, offset=len(found), **query)
+        found += [s.case.reference for s in page]
+        if len(page) < size:
+            return found
+
+
+@pytest.fixture
+def many_cases(open_vault: OpenVault) -> list[CaseSummary]:
+    """25 cases (more than three pages of 7) whose orders all differ: references, names
+    and key workers in unrelated orders, mixed case, a few notes on some, two closed."""
+    workers = ["alex Lead", "Bea Worker", "Sam Lead", "", "Kim Other"]
+    with open_vault.transaction() as conn:
+        for i in range(25):
+            case_id = records.create_case_in(
+                conn,
+                CaseDetails(
+                    f"{'ab'[i % 2]}-{(i * 7) % 25:02d}",
+                    f"{'Zed Yan Xi Wu Vic'.split()[i % 5]} {'example' if i % 3 else 'Sample'} {i}",
+                    key_worker=workers[i % 5],
+                ),
+                actor="Alex Practitioner",
+            )
+            for n in range(i % 4):
+                records.record_note_in(
+                    conn, case_id, note(occurred_at=f"2024-0{1 + i % 9}-1{n}T10:00:00+00:00"), actor="Alex"
+                )
+    for summary in records.list_cases(open_vault, limit=3, offset=4):
+        records.close_case(open_vault, summary.case.id, reason="No further action")
+    everything = records.list_cases(open_vault, limit=1000)
+    assert len(everything) == 25
+    return everything
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", ["activity", "reference", "child", "key_worker", "status", "notes"])
+def test_list_cases_sorts_in_the_store_across_pages(
+    open_vault: OpenVault, many_cases: list[CaseSummary], sort: str, descending: bool
+) -> None:
+    assert set(records.CASE_SORTS) == {"activity", "reference", "child", "key_worker", "status", "notes"}
+    expected = _sorted_locally(many_cases, sort, descending)
+    assert _paged(open_vault, 7, sort=sort, descending=descending) == expected
+    # The first page alone is already the true first seven, not the first seven fetched.
+    first = records.list_cases(open_vault, sort=sort, descending=descending, limit=7)
+    assert [s.case.reference for s in first] == expected[:7]
+
+
+def test_list_cases_filters_by_key_worker_in_the_store(open_vault: OpenVault, many_cases: list[CaseSummary]) -> None:
+    lead = [s for s in many_cases if "lead" in s.case.key_worker.lower()]
+    assert len(lead) == 10
+    assert _paged(open_vault, 3, key_worker=" LEAD ", sort="reference", descending=False) == _sorted_locally(
+        lead, "reference", False
     )
-    assert updated.key_worker == "Sam Lead"
+    open_lead = [s for s in lead if s.case.is_open]
+    assert _paged(open_vault, 4, key_worker="lead", status="open", sort="child") == _sorted_locally(
+        open_lead, "child", True
+    )
+    assert records.list_cases(open_vault, key_worker="%") == []  # wildcards are text
+    assert len(records.list_cases(open_vault, key_worker="   ")) == 25  # blank: no filter
+
+
+def test_list_cases_refuses_an_unknown_order_or_page(open_vault: OpenVault, case: Case) -> None:
+    with pytest.raises(UsageError, match="sorted by"):
+        records.list_cases(open_vault, sort="c.id; DROP TABLE cases")
+    with pytest.raises(UsageError, match="page"):
+        records.list_cases(open_vault, limit=0)
+    assert [s.case.id for s in records.list_cases(open_vault)] == [case.id]
+
+
+# -- changing a case's details -----------------------------------------------------------------
+
+
+def test_changing_case_details_keeps_the_earlier_details_and_the_reason(open_vault: OpenVault, case: Case) -> None:
+    changed = CaseDetails("C-001", "Jamie Exampel", date(2014, 5, 2), {"UPN": "A123456789012", "NHS": "1"}, "Sam Lead")
+    with pytest.raises(ValidationError) as caught:
+        records.update_case(open_vault, case.id, changed, reason="   ")
+    assert caught.value.field == "reason"
+    assert records.get_case(open_vault, case.id) == case  # nothing half-saved
+    assert records.case_detail_history(open_vault, case.id) == []
+
+    updated = records.update_case(open_vault, case.id, changed, reason="Date of birth was mistyped at referral")
+    assert (updated.subject_name, updated.subject_date_of_birth, updated.key_worker) == (
+        "Jamie Exampel",
+        date(2014, 5, 2),
+        "Sam Lead",
+    )
+    assert updated.subject_identifiers == {"UPN": "A123456789012", "NHS": "1"}
+    [change] = records.case_detail_history(open_vault, case.id)
+    assert change.fields == ("subject_name", "subject_date_of_birth", "subject_identifiers", "key_worker")
+    assert change.before == {
+        "subject_name": "Jamie Example",
+        "subject_date_of_birth": "2014-05-01",
+        "subject_identifiers": {"UPN": "A123456789012"},
+        "key_worker": "Alex Practitioner",
+    }
+    assert change.after["subject_name"] == "Jamie Exampel" and change.after["key_worker"] == "Sam Lead"
+    assert (change.reason, change.recorded_by) == ("Date of birth was mistyped at referral", "Alex Practitioner")
+    [entry] = records.chronology_page(open_vault, case.id, kinds=["case_details"]).entries
+    assert (entry.title, entry.summary, entry.item_id) == (
+        "Case details changed",
+        "Date of birth was mistyped at referral",
+        change.id,
+    )
+
+    # Saving the same details again changes nothing and needs no reason.
+    assert records.update_case(open_vault, case.id, changed) == updated
+    later = records.update_case(
+        open_vault, case.id, replace(changed, reference="c-001 "), reason="Reference in capitals as the system has it"
+    )
+    assert later.reference == "c-001"
+    history = records.case_detail_history(open_vault, case.id)
+    assert [h.fields for h in history] == [("reference",), change.fields]  # most recent first
+    assert (history[0].before, history[0].after) == ({"reference": "C-001"}, {"reference": "c-001"})
+
+
+def test_a_changed_reference_must_stay_unique(open_vault: OpenVault, case: Case) -> None:
+    other = records.create_case(open_vault, CaseDetails("C-002", "Robin Sample"))
+    with pytest.raises(ValidationError) as caught:
+        records.update_case(open_vault, other.id, CaseDetails("c-001", "Robin Sample"), reason="Merged")
+    assert caught.value.field == "reference"
+    assert records.get_case(open_vault, other.id) == other
+    assert records.case_detail_history(open_vault, other.id) == []
 
 
 # -- people ------------------------------------------------------------------------------
@@ -414,6 +548,10 @@ def test_a_note_on_the_wrong_case_moves_with_links_both_ways(open_vault: OpenVau
         "DELETE FROM cases WHERE id = :case",
         "DELETE FROM people",
         "DELETE FROM case_status_changes",
+        "UPDATE cases SET subject_name = 'Someone Else', updated_at = 'now' WHERE id = :case",
+        "UPDATE cases SET key_worker = 'Someone Else' WHERE id = :case",
+        "UPDATE case_detail_changes SET reason = 'rewritten'",
+        "DELETE FROM case_detail_changes",
     ],
 )
 def test_saved_records_cannot_be_changed_or_deleted_with_raw_sql(
@@ -422,10 +560,21 @@ def test_saved_records_cannot_be_changed_or_deleted_with_raw_sql(
     other = records.create_case(open_vault, CaseDetails("C-002", "Robin Sample"))
     records.add_person(open_vault, case.id, PersonDetails("Kim", "Carer"))
     saved = records.record_note(open_vault, case.id, note("The original words."))
+    records.update_case(open_vault, other.id, CaseDetails("C-002", "Robin Sampel"), reason="Spelling")
     params = {"revision": saved.current.id, "note": saved.id, "other": other.id, "case": case.id}
     with pytest.raises(sqlcipher.IntegrityError):
         open_vault.conn.execute(statement, params)
     assert records.get_note(open_vault, saved.id).text == "The original words."
+    assert records.get_case(open_vault, case.id) == case
+    assert [h.reason for h in records.case_detail_history(open_vault, other.id)] == ["Spelling"]
+
+
+def test_a_case_rename_with_raw_sql_is_refused_with_a_plain_message(open_vault: OpenVault, case: Case) -> None:
+    with pytest.raises(sqlcipher.IntegrityError, match="kept in its history"):
+        open_vault.conn.execute("UPDATE cases SET subject_name = 'Someone Else' WHERE id = ?", (case.id,))
+    # Status changes do not touch the details, so they need no history row.
+    open_vault.conn.execute("UPDATE cases SET updated_at = 'later' WHERE id = ?", (case.id,))
+    assert records.get_case(open_vault, case.id).subject_name == "Jamie Example"
 
 
 def test_a_mark_cannot_be_taken_back_with_raw_sql(open_vault: OpenVault, case: Case) -> None:
@@ -433,6 +582,35 @@ def test_a_mark_cannot_be_taken_back_with_raw_sql(open_vault: OpenVault, case: C
     records.mark_note_in_error(open_vault, saved.id, reason="Wrong child")
     with pytest.raises(sqlcipher.IntegrityError, match="stays marked"):
         open_vault.conn.execute("UPDATE notes SET marked_at = NULL, marked_kind = NULL WHERE id = ?", (saved.id,))
+
+
+def test_a_note_marked_in_error_gets_no_new_revision_even_with_raw_sql(open_vault: OpenVault, case: Case) -> None:
+    """Migration 7: the services refused to amend a marked note; now the vault does too."""
+    saved = records.record_note(open_vault, case.id, note("As first written."))
+    conn = open_vault.conn
+    # A later revision slipped in (by raw SQL) before the note was marked, not yet current.
+    conn.execute(
+        "INSERT INTO note_revisions (note_id, revision, occurred_at, category, source, reason, author, recorded_at, "
+        "preview, text) SELECT note_id, 2, occurred_at, category, source, 'raw', author, recorded_at, 'Rewritten.', "
+        "'Rewritten.' FROM note_revisions WHERE id = ?",
+        (saved.current.id,),
+    )
+    later = conn.execute("SELECT id FROM note_revisions WHERE note_id = ? AND revision = 2", (saved.id,)).fetchone()[0]
+    records.mark_note_in_error(open_vault, saved.id, reason="Wrong child")
+    with pytest.raises(sqlcipher.IntegrityError, match="marked as recorded in error"):
+        conn.execute("UPDATE notes SET current_revision_id = ? WHERE id = ?", (later, saved.id))
+    with pytest.raises(sqlcipher.IntegrityError, match="marked as recorded in error"):
+        conn.execute(
+            "INSERT INTO note_revisions (note_id, revision, occurred_at, category, source, reason, author, "
+            "recorded_at, preview, text) SELECT note_id, 3, occurred_at, category, source, 'raw', author, "
+            "recorded_at, 'Again.', 'Again.' FROM note_revisions WHERE id = ?",
+            (saved.current.id,),
+        )
+    marked = records.get_note(open_vault, saved.id)
+    assert marked.text == "As first written." and marked.mark is not None
+    assert [r.revision for r in records.note_history(open_vault, saved.id)] == [1, 2]
+    with pytest.raises(UsageError, match="cannot be amended"):
+        records.amend_note(open_vault, saved.id, note("Corrected."), reason="Typo")
 
 
 def test_a_note_cannot_go_back_to_an_older_revision(open_vault: OpenVault, case: Case) -> None:
