@@ -34,7 +34,9 @@ class CaseView(QWidget):
         self.people = PeoplePanel()
         self.attachments = AttachmentsPanel()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.chronology, "&Chronology")
+        # Not "&Chronology": Alt+C opens the Case menu, and a second Alt+C would make it
+        # ambiguous (Ctrl+2 also goes to this tab).
+        self.tabs.addTab(self.chronology, "Ch&ronology")
         self.tabs.addTab(self.people, "&People")
         self.tabs.addTab(self.attachments, "A&ttachments")
         layout = QVBoxLayout(self)
