@@ -27,6 +27,8 @@ from typing import Any
 
 from desktop_app.domain import guidance as g
 from desktop_app.domain.decision_rules import (
+    HM_CONFIDENTIALITY_CONDITIONS,
+    RULES_CITATIONS,
     Answers,
     Article9Condition,
     Concern,
@@ -101,6 +103,7 @@ BUCKS_PARENT_CONSENT = Citation(
     "to consent, a person with parental responsibility should be asked to consent on behalf of the child.",
 )
 
+# With the rules' own extra passages, so every quotation outside ``guidance.py`` is checked.
 CITATIONS: tuple[Citation, ...] = (
     HM_FEEDBACK,
     HM_SHARE_SECURELY,
@@ -108,6 +111,7 @@ CITATIONS: tuple[Citation, ...] = (
     BUCKS_SECURE_REQUESTS,
     BUCKS_CHILD_CONSENT,
     BUCKS_PARENT_CONSENT,
+    *RULES_CITATIONS,
 )
 
 # --- Words for stored values ------------------------------------------------------------
@@ -222,6 +226,7 @@ _LONG_TEXT = {
     "reasons_consent_not_sought",
     "reason_not_informed",
     "advice_given",
+    "advice_not_sought_reason",
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -244,6 +249,7 @@ FIELD_LABELS: dict[str, str] = {
     "advice_sought_from": "Advice sought from (name and role)",
     "advice_sought_at": "When advice was sought",
     "advice_given": "What was advised",
+    "advice_not_sought_reason": "Why advice was not sought",
     "risk_level": RECORD_FIELD_LABELS[RecordField.RISK_LEVEL],
     "decided_by": RECORD_FIELD_LABELS[RecordField.DECIDED_BY],
     "decided_at": RECORD_FIELD_LABELS[RecordField.DATE_TIME],
@@ -260,12 +266,15 @@ REQUIREMENT_FIELDS: dict[str, tuple[str, ...]] = {
     RecordField.DATE_TIME: ("decided_at",),
     RecordField.DECIDED_BY: ("decided_by",),
     RecordField.LAWFUL_BASIS: ("lawful_basis",),
+    RecordField.CONFIDENTIALITY_GROUND: ("confidentiality",),
     RecordField.RISK_LEVEL: ("risk_level",),
     RecordField.RATIONALE: ("rationale",),
     RecordField.CONSENT_GIVEN_BY_AND_WHEN: ("consent_given_by_and_when",),
     RecordField.REASONS_CONSENT_NOT_SOUGHT: ("reasons_consent_not_sought",),
     RecordField.REASONS_FOR_OVERRIDING_OBJECTION: ("reasons_for_overriding_objection",),
+    RecordField.FAMILY_INFORMED: ("informed", "informed_when"),
     RecordField.REASON_NOT_INFORMED: ("reason_not_informed",),
+    RecordField.ADVICE_SOUGHT: ("advice_sought_from", "advice_sought_at", "advice_given"),
     RecordField.FOLLOW_UP_RATIONALE: ("follow_up_rationale",),
     REASON_DIFFERS_FIELD: (REASON_DIFFERS_FIELD,),
     ADVICE_SOUGHT_FROM_FIELD: ("advice_sought_from",),
@@ -296,6 +305,7 @@ class DecisionFields:
     advice_sought_from: str = ""
     advice_sought_at: str = ""
     advice_given: str = ""
+    advice_not_sought_reason: str = ""  # filled instead of the three above when none was sought
     risk_level: str = ""
     decided_by: str = ""
     decided_at: str = ""  # UTC ISO text once validated; any readable date and time before
@@ -363,6 +373,12 @@ def _filled(value: object) -> bool:
     return value is not None
 
 
+def advice_not_sought(fields_: DecisionFields) -> bool:
+    """Does the record say advice was not sought, and why (its own field, so the record
+    never reads as if a reason were advice someone gave)?"""
+    return _filled(fields_.advice_not_sought_reason)
+
+
 def requirement_met(
     requirement: str, fields_: DecisionFields, linked_note_ids: Sequence[int], answers: Answers | None = None
 ) -> bool:
@@ -371,11 +387,28 @@ def requirement_met(
     What was shared may be described in words or by linking the notes shared; the
     recipient needs an organisation or a person; the lawful basis of special category
     data needs its Article 9 condition too (the field's own label says so).
+
+    Whether the family was told: told (before or after) needs when; "not yet" needs when
+    they will be, or why not yet; "not told" is complete here because its reason is a
+    requirement of its own (``missing_record_fields``). Advice: either from whom, when and
+    what was advised, or why it was not sought.
     """
     if requirement == RecordField.WHAT_SHARED and linked_note_ids:
         return True
     if requirement == RecordField.LAWFUL_BASIS and answers is not None and answers.special_category:
         return _filled(fields_.lawful_basis) and _filled(fields_.article9_condition)
+    if requirement == RecordField.FAMILY_INFORMED:
+        if fields_.informed in (Informed.TOLD_BEFORE, Informed.TOLD_AFTER):
+            return _filled(fields_.informed_when)
+        if fields_.informed == Informed.NOT_YET:
+            return _filled(fields_.informed_when) or _filled(fields_.reason_not_informed)
+        return fields_.informed == Informed.NOT_TOLD
+    if requirement == RecordField.ADVICE_SOUGHT:
+        if advice_not_sought(fields_):
+            return True
+        return all(_filled(fields_.value(name)) for name in REQUIREMENT_FIELDS[RecordField.ADVICE_SOUGHT])
+    if requirement == ADVICE_SOUGHT_FROM_FIELD:
+        return _filled(fields_.advice_sought_from) and not advice_not_sought(fields_)
     names = REQUIREMENT_FIELDS.get(requirement, (requirement,))
     return any(_filled(fields_.value(name)) for name in names)
 
@@ -401,6 +434,30 @@ def missing_record_fields(
             )
         )
     return [r for r in required if not requirement_met(r.field, fields_, linked_note_ids, outcome.answers)]
+
+
+def confidentiality_ground_problem(answers: Answers, fields_: DecisionFields) -> ValidationError | None:
+    """The error when the named confidentiality ground does not exist on the answers.
+
+    "You must be sure that one of the following conditions exists" (HM 2024): a record
+    naming consent nobody gave, or a legal requirement the answers deny, would say
+    something untrue. The overriding public interest is a judgement the practitioner
+    makes and records, so it is never refused here.
+    """
+    ground = fields_.confidentiality
+    if ground == ConfidentialityGround.CONSENT and answers.consent is not Consent.GIVEN:
+        said = CONSENT_ANSWER_LABELS[answers.consent].lower()
+        problem = f"you named consent, but your answers say: {said}"
+    elif ground == ConfidentialityGround.LEGAL_REQUIREMENT and not answers.legal_requirement:
+        problem = "you named a legal requirement, but your answers say no legislation or court order requires it"
+    else:
+        return None
+    return ValidationError(
+        f"The ground for sharing confidential information does not fit your answers: {problem}. Choose a "
+        f"ground that exists, or go back and correct the answer. {citation_text(HM_CONFIDENTIALITY_CONDITIONS)}",
+        field="confidentiality",
+        advice="Nothing has been saved yet.",
+    )
 
 
 def citation_text(citation: Citation) -> str:
@@ -460,12 +517,14 @@ def validate_fields(fields_: DecisionFields, *, now: datetime | None = None) -> 
             changes[name] = bases
         elif name == "article9_condition":
             changes[name] = (
-                None if value is None else _choice(name, value, (c.value for c in Article9Condition), ARTICLE9_LABELS)
+                None
+                if value in (None, "")
+                else _choice(name, value, (c.value for c in Article9Condition), ARTICLE9_LABELS)
             )
         elif name == "confidentiality":
             changes[name] = (
                 None
-                if value is None
+                if value in (None, "")
                 else _choice(name, value, (c.value for c in ConfidentialityGround), CONFIDENTIALITY_LABELS)
             )
         elif name == "informed":
@@ -525,7 +584,8 @@ def validate_decision(
 
     A decision cannot be saved while any field that ``required_record_fields`` asks for
     (for this final decision) is empty: not sharing still needs its rationale (golden
-    rule 7), sharing without consent needs the reasons and the lawful basis.
+    rule 7), sharing without consent needs the reasons and the lawful basis. Nor while
+    the confidentiality ground named does not exist on the answers.
     """
     decision = parse_final_decision(final_decision)
     valid_fields = validate_fields(DecisionFields.from_mapping(fields_), now=now)
@@ -533,6 +593,9 @@ def validate_decision(
     missing = missing_record_fields(outcome, decision, valid_fields, notes)
     if missing:
         raise missing_field_error(missing[0])
+    problem = confidentiality_ground_problem(outcome.answers, valid_fields)
+    if problem is not None:
+        raise problem
     return ValidDecision(
         answers=outcome.answers,
         outcome=outcome,
@@ -908,33 +971,53 @@ class ConsentState:
         return self.state == ConsentKind.GIVEN
 
 
+# Who the entry is from, in words for each kind of entry (the form's label and messages).
+CONSENT_BY_LABELS: dict[ConsentKind, str] = {
+    ConsentKind.GIVEN: "Who gave it",
+    ConsentKind.REFUSED: "Who refused it",
+    ConsentKind.WITHDRAWN: "Who withdrew it",
+}
+_CONSENT_BY_MISSING: dict[ConsentKind, str] = {
+    ConsentKind.GIVEN: "Say who gave consent: the young person, or who gave it on their behalf.",
+    ConsentKind.REFUSED: "Say who refused consent: the young person, or who refused on their behalf.",
+    ConsentKind.WITHDRAWN: "Say who withdrew consent: the young person, or who withdrew it on their behalf.",
+}
+_CONSENT_BY_CITATIONS: dict[ConsentKind, Citation] = {
+    ConsentKind.GIVEN: g.BUCKS_Q7_WHAT_AND_WHO,
+    ConsentKind.REFUSED: BUCKS_CHILD_CONSENT,
+    ConsentKind.WITHDRAWN: g.BUCKS_Q4_WITHDRAW,
+}
+
+
 def validate_consent(entry: ConsentInput, *, now: datetime | None = None) -> ConsentInput:
     kind = _choice("kind", entry.kind, (k.value for k in ConsentKind), CONSENT_KIND_LABELS)
     occurred = occurred_at_text(entry.occurred_at, "occurred_at", now=now)
     scope = optional_text(entry.scope, "scope", "What the consent covers")
-    given_by = optional_line(entry.given_by, "given_by", "Who gave it")
+    given_by = optional_line(entry.given_by, "given_by", CONSENT_BY_LABELS[ConsentKind(kind)])
     capacity = optional_text(entry.capacity_note, "capacity_note", "The note on competence or capacity")
-    how = optional_line(entry.how, "how", "How it was given")
+    how = optional_line(entry.how, "how", "How it was given, refused or withdrawn")
     notes = optional_text(entry.notes, "notes", "Notes")
-    if kind == ConsentKind.GIVEN:
-        if not scope:
-            raise ValidationError(
-                "Say what the consent covers: what may be shared, with whom and why.",
-                field="scope",
-                advice=citation_text(g.BUCKS_Q4_CONSENT),
-            )
-        if not given_by:
-            raise ValidationError(
-                "Say who gave consent: the young person, or who gave it on their behalf.",
-                field="given_by",
-                advice=citation_text(g.BUCKS_Q7_WHAT_AND_WHO),
-            )
-        if not capacity:
-            raise ValidationError(
-                "Note whether the person could consent: a child's competence (Gillick), or an adult's capacity.",
-                field="capacity_note",
-                advice=citation_text(BUCKS_CHILD_CONSENT),
-            )
+    if kind == ConsentKind.GIVEN and not scope:
+        raise ValidationError(
+            "Say what the consent covers: what may be shared, with whom and why.",
+            field="scope",
+            advice=citation_text(g.BUCKS_Q4_CONSENT),
+        )
+    if not given_by:
+        # Whose wishes these are matters as much for a refusal or withdrawal as for consent:
+        # a parent's refusal and a competent child's are weighed differently, and a conflict
+        # between them needs the safeguarding lead (Appendix 1, question 4).
+        raise ValidationError(
+            _CONSENT_BY_MISSING[ConsentKind(kind)],
+            field="given_by",
+            advice=citation_text(_CONSENT_BY_CITATIONS[ConsentKind(kind)]),
+        )
+    if kind == ConsentKind.GIVEN and not capacity:
+        raise ValidationError(
+            "Note whether the person could consent: a child's competence (Gillick), or an adult's capacity.",
+            field="capacity_note",
+            advice=citation_text(BUCKS_CHILD_CONSENT),
+        )
     return ConsentInput(kind, occurred, scope, given_by, capacity, how, notes)
 
 

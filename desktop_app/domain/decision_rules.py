@@ -34,6 +34,54 @@ from desktop_app.errors import ValidationError
 # Stored with every decision, so a record shows which version of the rules advised it.
 RULES_VERSION = "2024.1"
 
+# --- Passages the rules rely on that are not (yet) in ``guidance.py`` -----------------
+# Verbatim like every other citation; checked by tests/unit/test_decision_rules.py and,
+# through ``decision_record.CITATIONS``, by tests/services/test_decisions_service.py.
+
+HM_CONFIDENTIALITY_CONDITIONS = Citation(
+    g.HM_ADVICE_2024,
+    "Common law duty of confidentiality",
+    "Under the common law, if you believe it is necessary to share confidential information, then you must "
+    "be sure that one of the following conditions exists",
+)
+HM_EMERGENCY_DELAYS = Citation(
+    g.HM_ADVICE_2024,
+    "Emergencies",
+    "Delays in sharing information may increase the risk of harm to the child.",
+)
+BUCKS_Q2_LEGAL_ADVICE = Citation(
+    g.BUCKINGHAMSHIRE_CODE,
+    "Appendix 1, question 2",
+    "professionals must follow this Code of Practice and where appropriate take legal advice in deciding "
+    "whether or not to share the information.",
+)
+BUCKS_Q4_WHOSE_CONSENT = Citation(
+    g.BUCKINGHAMSHIRE_CODE,
+    "Appendix 1, question 4",
+    "Professionals need to consider whose consent should be sought.",
+)
+BUCKS_Q4_DECISION_PROCESS = Citation(
+    g.BUCKINGHAMSHIRE_CODE,
+    "Appendix 1, question 4",
+    "should be recorded including the legal basis for sharing information and the decision making process "
+    "for deciding that information should be shared.",
+)
+BUCKS_CONSENT_DELAY = Citation(
+    g.BUCKINGHAMSHIRE_CODE,
+    "Appendix 1, When not to seek consent",
+    "Not gaining consent where it is needed can cause delay in children and families accessing services that "
+    "will help meet their needs.",
+)
+
+RULES_CITATIONS: tuple[Citation, ...] = (
+    HM_CONFIDENTIALITY_CONDITIONS,
+    HM_EMERGENCY_DELAYS,
+    BUCKS_Q2_LEGAL_ADVICE,
+    BUCKS_Q4_WHOSE_CONSENT,
+    BUCKS_Q4_DECISION_PROCESS,
+    BUCKS_CONSENT_DELAY,
+)
+
 
 class Sector(StrEnum):
     PUBLIC = "public"
@@ -124,12 +172,15 @@ class RecordField(StrEnum):
     DATE_TIME = "date_time"
     DECIDED_BY = "decided_by"
     LAWFUL_BASIS = "lawful_basis"
+    CONFIDENTIALITY_GROUND = "confidentiality_ground"
     RISK_LEVEL = "risk_level"
     RATIONALE = "rationale"
     CONSENT_GIVEN_BY_AND_WHEN = "consent_given_by_and_when"
     REASONS_CONSENT_NOT_SOUGHT = "reasons_consent_not_sought"
     REASONS_FOR_OVERRIDING_OBJECTION = "reasons_for_overriding_objection"
+    FAMILY_INFORMED = "family_informed"
     REASON_NOT_INFORMED = "reason_not_informed"
+    ADVICE_SOUGHT = "advice_sought"
     FOLLOW_UP_RATIONALE = "follow_up_rationale"
 
 
@@ -189,8 +240,7 @@ class Answers:
     def __post_init__(self) -> None:
         if not self.purpose.strip():
             raise ValidationError(
-                "The answer 'purpose' must be a non-empty text saying why the information "
-                "would be shared.",
+                "The answer 'purpose' must be a non-empty text saying why the information would be shared.",
                 field="purpose",
             )
         if self.consent_not_sought_reason is not None and self.consent is not Consent.NOT_SOUGHT:
@@ -242,8 +292,7 @@ def _parse_enum(key: str, enum: type[StrEnum], value: object, allowed_suffix: st
     allowed = _allowed(enum) + allowed_suffix
     if not isinstance(value, str):
         raise ValidationError(
-            f"The answer '{key}' must be one of: {allowed}; got {_json_type(value)} "
-            f"({_shown(value)}).",
+            f"The answer '{key}' must be one of: {allowed}; got {_json_type(value)} ({_shown(value)}).",
             field=key,
         )
     try:
@@ -300,8 +349,7 @@ def parse_answers(mapping: object, *, allow_unknown_keys: bool = False) -> Answe
     """
     if not isinstance(mapping, Mapping):
         raise ValidationError(
-            f"The answers must be a JSON object with the keys: {', '.join(ANSWER_KEYS)}; got "
-            f"{_json_type(mapping)}.",
+            f"The answers must be a JSON object with the keys: {', '.join(ANSWER_KEYS)}; got {_json_type(mapping)}.",
             field=None,
         )
     if not allow_unknown_keys:
@@ -311,15 +359,12 @@ def parse_answers(mapping: object, *, allow_unknown_keys: bool = False) -> Answe
                 hint = f" Did you mean '{close[0]}'?" if close else ""
                 name = str(key) if len(str(key)) <= 60 else str(key)[:57] + "..."
                 raise ValidationError(
-                    f"Unknown answer '{name}'.{hint} Allowed keys: "
-                    f"{', '.join(ANSWER_KEYS)}.",
+                    f"Unknown answer '{name}'.{hint} Allowed keys: {', '.join(ANSWER_KEYS)}.",
                     field=str(key),
                 )
     for key in REQUIRED_KEYS:
         if key not in mapping:
-            raise ValidationError(
-                f"The answer '{key}' is missing. Allowed values: {_allowed_for(key)}.", field=key
-            )
+            raise ValidationError(f"The answer '{key}' is missing. Allowed values: {_allowed_for(key)}.", field=key)
     parsed: dict[str, Any] = {"purpose": _parse_purpose(mapping["purpose"])}
     for key, enum in _ENUM_KEYS.items():
         parsed[key] = _parse_enum(key, enum, mapping[key])
@@ -327,9 +372,7 @@ def parse_answers(mapping: object, *, allow_unknown_keys: bool = False) -> Answe
         parsed[key] = _parse_bool(key, mapping[key])
     reason = mapping.get(OPTIONAL_KEY)
     parsed[OPTIONAL_KEY] = (
-        None
-        if reason is None
-        else _parse_enum(OPTIONAL_KEY, ConsentNotSoughtReason, reason, ", or null")
+        None if reason is None else _parse_enum(OPTIONAL_KEY, ConsentNotSoughtReason, reason, ", or null")
     )
     return Answers(**parsed)
 
@@ -414,8 +457,7 @@ def assess_concern(answers: Answers) -> Finding[Concern]:
             (g.BUCKS_THRESHOLD_UNCLEAR, g.HM_NOT_SURE_SHARE),
         ),
         Concern.SIGNIFICANT_HARM: (
-            "There is reasonable cause to believe the child has suffered, or is likely to "
-            "suffer, significant harm.",
+            "There is reasonable cause to believe the child has suffered, or is likely to suffer, significant harm.",
             (g.BUCKS_SAFEGUARDING_NO_CONSENT,),
         ),
         Concern.IMMEDIATE_RISK: (
@@ -433,7 +475,10 @@ def recommend(answers: Answers, concern: Concern) -> Finding[Recommendation]:
     Checked in this order, each step citing its passage: the recipient's role (rule 6),
     whether the information is identifiable and whether anonymised data would do
     (Appendix 1, questions 1 and 2), a legal requirement, then consent by level of
-    concern (Early Help needs consent; a risk of harm does not, golden rule 3).
+    concern (Early Help needs consent; a risk of harm does not, golden rule 3). Golden
+    rule 3 supports overriding an objection only to protect a child from harm, so at
+    Early Help an objection holds sharing back until it is resolved (Appendix 1,
+    question 4: seek guidance from the safeguarding lead), even where someone consented.
     """
     topic = "recommendation"
     if not answers.recipient_has_safeguarding_role:
@@ -453,10 +498,12 @@ def recommend(answers: Answers, concern: Concern) -> Finding[Recommendation]:
                 citations += (g.MYTHS_EMERGENCY_999,)
         if answers.legal_requirement:
             note += (
-                " You said the law or a court order requires this sharing: take advice from "
-                "your information governance lead or legal team before acting on either."
+                " You also said that legislation or a court order requires this sharing. This "
+                "is not a decision to ignore a legal requirement: whether the law requires you "
+                "to share with this recipient is a question for legal advice or your designated "
+                "safeguarding lead. Take that advice before you decide, and record it."
             )
-            citations += (g.GOLDEN_RULE_4_WHO,)
+            citations += (BUCKS_Q2_LEGAL_ADVICE, g.GOLDEN_RULE_4_WHO)
         return Finding(topic, Recommendation.DO_NOT_SHARE, note, citations)
     if not answers.identifiable:
         return Finding(
@@ -467,22 +514,46 @@ def recommend(answers: Answers, concern: Concern) -> Finding[Recommendation]:
             (g.BUCKS_Q2_ANONYMISED_LAWFUL, g.HM_PERSONAL_DATA),
         )
     if answers.anonymised_would_suffice:
-        return Finding(
-            topic,
-            Recommendation.SHARE_ANONYMISED,
-            "Anonymised information would achieve the purpose, so share it without details "
-            "that identify anyone.",
-            (g.BUCKS_Q1_ANONYMOUS, g.GOLDEN_RULE_6_MINIMUM, g.BUCKS_Q2_ANONYMISED_LAWFUL),
-        )
+        note = "Anonymised information would achieve the purpose, so share it without details that identify anyone."
+        citations = (g.BUCKS_Q1_ANONYMOUS, g.GOLDEN_RULE_6_MINIMUM, g.BUCKS_Q2_ANONYMISED_LAWFUL)
+        if concern is Concern.IMMEDIATE_RISK:
+            note += (
+                " But this is an emergency: if the recipient needs to know who the child is to "
+                "protect them now, share that straight away. Do not delay sharing identifying "
+                "information that is needed to protect the child in order to anonymise it."
+            )
+            citations += (g.HM_EMERGENCY_SHARE, HM_EMERGENCY_DELAYS, g.ICO_STEP_9_EMERGENCY)
+        return Finding(topic, Recommendation.SHARE_ANONYMISED, note, citations)
     if answers.legal_requirement:
         return Finding(
             topic,
             Recommendation.SHARE,
-            "Legislation or a court order requires the sharing. Share what it requires, and "
-            "no more.",
+            "Legislation or a court order requires the sharing. Share what it requires, and no more.",
             (g.HM_CONFIDENTIALITY_LEGAL_REQUIREMENT, g.BUCKS_Q1_LEGAL_BASIS),
         )
     if concern is Concern.WELLBEING:
+        if answers.consent is Consent.GIVEN and answers.objection_raised:
+            # Golden rule 3 supports overriding an objection only to protect the child from
+            # harm; at early help there is no such concern, so the conflict is resolved first.
+            return Finding(
+                topic,
+                Recommendation.SEEK_CONSENT,
+                "Consent was given, but someone has objected to this sharing (for example the "
+                "child and a parent, or two parents, want different things). With no concern "
+                "for the child's safety, an objection is only overridden to protect a child "
+                "from harm, so do not share yet. Ask your designated safeguarding lead for "
+                "guidance, consider whose consent counts, and resolve the objection with the "
+                "family before sharing. If the objection stands, respect it; if new "
+                "information suggests a risk of harm, think again.",
+                (
+                    g.BUCKS_Q4_CONFLICT,
+                    BUCKS_Q4_WHOSE_CONSENT,
+                    g.BUCKS_EARLY_HELP_CONSENT,
+                    g.GOLDEN_RULE_3_OBJECTIONS,
+                    BUCKS_CONSENT_DELAY,
+                    g.GOLDEN_RULE_7_RECONSIDER,
+                ),
+            )
         if answers.consent is Consent.GIVEN:
             return Finding(
                 topic,
@@ -544,14 +615,9 @@ def lawful_bases(answers: Answers, concern: Concern) -> Finding[tuple[LawfulBasi
     else:
         bases = [LawfulBasis.LEGITIMATE_INTERESTS]
         citations = (g.HM_VOLUNTARY_PRIVATE_BASIS, g.ICO_STEP_8_BASES)
-        note = (
-            f"In the {answers.organisation_sector.value} sector, legitimate interests is "
-            "likely to be the basis."
-        )
+        note = f"In the {answers.organisation_sector.value} sector, legitimate interests is likely to be the basis."
     if answers.legal_requirement:
-        bases = [LawfulBasis.LEGAL_OBLIGATION] + [
-            b for b in bases if b is not LawfulBasis.LEGAL_OBLIGATION
-        ]
+        bases = [LawfulBasis.LEGAL_OBLIGATION] + [b for b in bases if b is not LawfulBasis.LEGAL_OBLIGATION]
         note += " The law requires this sharing, so legal obligation comes first."
         citations += (g.HM_LEGAL_OBLIGATION,)
     if concern is Concern.IMMEDIATE_RISK:
@@ -587,10 +653,10 @@ def article9_condition(answers: Answers) -> Finding[Article9Condition | None]:
 def confidentiality_ground(answers: Answers, concern: Concern) -> Finding[ConfidentialityGround | None]:
     """Which ground sets aside the common law duty of confidentiality, if the data is confidential.
 
-    A legal requirement first (it cannot be withdrawn); then consent, unless someone
-    objects and there is a risk of harm; then the overriding public interest at any level
-    of harm. At wellbeing without consent there is no ground, which is why the
-    recommendation there is to seek consent or not share.
+    A legal requirement first (it cannot be withdrawn); then the overriding public
+    interest at any level of harm when consent is missing or someone objects; then
+    consent. At wellbeing without consent, or with consent that someone objects to, there
+    is no ground, which is why the recommendation there is to seek consent or not share.
     """
     topic = "confidentiality"
     if not answers.confidential:
@@ -619,6 +685,15 @@ def confidentiality_ground(answers: Answers, concern: Concern) -> Finding[Confid
                 g.BUCKS_Q5_PROPORTIONATE,
             ),
         )
+    if answers.consent is Consent.GIVEN and answers.objection_raised:
+        return Finding(
+            topic,
+            None,
+            "Consent was given, but someone objects. With no concern for the child's safety, "
+            "that consent cannot be relied on while the objection stands, and there is no other "
+            "ground: resolve the objection first.",
+            (g.BUCKS_Q4_CONFLICT, BUCKS_Q4_WHOSE_CONSENT, g.HM_NO_SAFETY_CONCERN_CONSENT),
+        )
     if answers.consent is Consent.GIVEN:
         return Finding(
             topic,
@@ -629,8 +704,7 @@ def confidentiality_ground(answers: Answers, concern: Concern) -> Finding[Confid
     return Finding(
         topic,
         None,
-        "Confidential information, no safety concern and no consent: there is no ground to "
-        "set confidentiality aside.",
+        "Confidential information, no safety concern and no consent: there is no ground to set confidentiality aside.",
         (g.HM_NO_SAFETY_CONCERN_CONSENT,),
     )
 
@@ -704,20 +778,20 @@ def advice_needed(answers: Answers, concern: Concern, recommendation: Recommenda
     if answers.consent is Consent.GIVEN and answers.objection_raised:
         reasons.append("someone objects although consent was given")
         citations += [g.BUCKS_Q4_CONFLICT]
-    if (
-        concern in HARM_LEVELS
-        and answers.consent is Consent.NOT_SOUGHT
-        and answers.consent_not_sought_reason is None
-    ):
+    if concern in HARM_LEVELS and answers.consent is Consent.NOT_SOUGHT and answers.consent_not_sought_reason is None:
         # At wellbeing the recommendation is simply to seek consent; advice matters when
         # consent is being bypassed without one of the four recognised reasons.
         reasons.append("consent was not sought and none of the four reasons applies")
         citations += [g.BUCKS_SAFETY_OVERRIDING, g.BUCKS_WHEN_NOT_TO_SEEK_CONSENT]
-    if not answers.recipient_has_safeguarding_role and (
-        concern in HARM_LEVELS or answers.legal_requirement
-    ):
+    if not answers.recipient_has_safeguarding_role and concern in HARM_LEVELS:
         reasons.append("the concern needs to reach someone with a safeguarding role")
         citations += [g.HM_REPORT_TO_CHILDRENS_SERVICES]
+    if not answers.recipient_has_safeguarding_role and answers.legal_requirement:
+        reasons.append(
+            "whether the law requires you to share with a recipient who has no safeguarding role "
+            "is a question for legal advice or your designated safeguarding lead"
+        )
+        citations += [BUCKS_Q2_LEGAL_ADVICE]
     if not reasons:
         return Finding(
             "advice_recommended",
@@ -737,14 +811,26 @@ def advice_needed(answers: Answers, concern: Concern, recommendation: Recommenda
 
 
 def record_requirements(
-    answers: Answers, concern: Concern, inform: Inform, *, sharing: bool
+    answers: Answers,
+    concern: Concern,
+    inform: Inform,
+    *,
+    sharing: bool,
+    anonymised: bool = False,
+    advice_recommended: bool = False,
 ) -> tuple[RecordRequirement, ...]:
     """What the decision record must contain, each field with the passage requiring it.
 
     ``sharing`` is whether the decision being recorded is to share (in whole, in part or
-    anonymised). A decision not to share still needs its rationale (golden rule 7).
-    Sharing anonymised information carries the same fields as identifiable sharing,
-    because anonymised extracts can sometimes be re-identified.
+    anonymised); ``anonymised`` whether what is shared identifies nobody. A decision not
+    to share still needs its rationale (golden rule 7). Sharing anonymised information
+    carries the same fields as identifiable sharing, because anonymised extracts can
+    sometimes be re-identified, with one exception: the confidentiality ground. The
+    common law duty attaches to personal information, and naming a ground that does not
+    exist (say consent nobody gave) would make the record untrue.
+
+    ``advice_recommended`` (golden rule 4) asks the record to say whether advice was
+    sought (from whom, when, what was advised) or why not.
     """
     R = RecordRequirement
     F = RecordField
@@ -761,14 +847,20 @@ def record_requirements(
             R(F.WHAT_SHARED, g.BUCKS_Q7_WHAT_AND_WHO),
             R(F.LAWFUL_BASIS, g.BUCKS_Q4_RECORD_LEGAL_BASIS),
         ]
+        if answers.confidential and answers.identifiable and not anonymised:
+            needed.append(R(F.CONFIDENTIALITY_GROUND, HM_CONFIDENTIALITY_CONDITIONS))
         if answers.consent is Consent.GIVEN:
             needed.append(R(F.CONSENT_GIVEN_BY_AND_WHEN, g.BUCKS_Q7_WHAT_AND_WHO))
         if answers.consent is Consent.NOT_SOUGHT:
             needed.append(R(F.REASONS_CONSENT_NOT_SOUGHT, g.BUCKS_RECORD_CONSENT_NOT_SOUGHT))
         if _objection_overridden(answers):
             needed.append(R(F.REASONS_FOR_OVERRIDING_OBJECTION, g.HM_OBJECTION_RECORD))
+        if inform is not Inform.DO_NOT_INFORM:
+            needed.append(R(F.FAMILY_INFORMED, g.BUCKS_Q6_INFORM))
     if inform is Inform.DO_NOT_INFORM:
         needed.append(R(F.REASON_NOT_INFORMED, g.GOLDEN_RULE_2_NOT_REQUIRED))
+    if advice_recommended:
+        needed.append(R(F.ADVICE_SOUGHT, BUCKS_Q4_DECISION_PROCESS if sharing else g.GOLDEN_RULE_4))
     if concern is Concern.IMMEDIATE_RISK:
         needed.append(R(F.FOLLOW_UP_RATIONALE, g.HM_EMERGENCY_DOCUMENT))
     order = list(RecordField)
@@ -808,9 +900,7 @@ class Outcome:
         return {
             "recommendation": self.recommendation.value,
             "lawful_basis": [b.value for b in self.lawful_basis],
-            "article9_condition": None
-            if self.article9_condition is None
-            else self.article9_condition.value,
+            "article9_condition": None if self.article9_condition is None else self.article9_condition.value,
             "confidentiality": None if self.confidentiality is None else self.confidentiality.value,
             "inform": self.inform.value,
             "advice_recommended": self.advice_recommended,
@@ -836,6 +926,8 @@ def evaluate(answers: Answers) -> Outcome:
         concern.value,
         inform.value,
         sharing=recommendation.value in SHARING_RECOMMENDATIONS,
+        anonymised=recommendation.value is Recommendation.SHARE_ANONYMISED,
+        advice_recommended=advice.value,
     )
     record = Finding(
         "must_record",

@@ -24,6 +24,7 @@ from typing import Literal, NamedTuple
 
 from desktop_app.domain import guidance as g
 from desktop_app.domain.decision_rules import (
+    HM_EMERGENCY_DELAYS,
     Concern,
     Consent,
     ConsentNotSoughtReason,
@@ -114,15 +115,13 @@ QUESTIONS: tuple[Question, ...] = (
         id="purpose",
         step="Purpose",
         title="Why would you share this information?",
-        prompt="In a sentence or two: what is the purpose of sharing, and what should it "
-        "achieve for the child?",
+        prompt="In a sentence or two: what is the purpose of sharing, and what should it achieve for the child?",
         help="A clear and legitimate purpose decides how much you share and with whom. Keep "
         "the details of the case in your case notes, not here.",
         kind="text",
         options=(),
         citations=(g.BUCKS_Q1_PURPOSE, g.ICO_STEP_2_PURPOSE, g.BUCKS_Q1_NEED_TO_KNOW),
-        seek_advice_hint="If you are not sure what the recipient needs or why, ask them "
-        "before you share.",
+        seek_advice_hint="If you are not sure what the recipient needs or why, ask them before you share.",
     ),
     Question(
         id="identifiable",
@@ -176,8 +175,7 @@ QUESTIONS: tuple[Question, ...] = (
         id="consent",
         step="Consent",
         title="Consent to share",
-        prompt="Has the child (if able to decide) or a parent or carer been asked to agree "
-        "to this sharing?",
+        prompt="Has the child (if able to decide) or a parent or carer been asked to agree to this sharing?",
         help="Consent must be freely given, informed and explicit. When a child is at risk of "
         "harm you do not need consent, but say here whether it was sought.",
         kind="choice",
@@ -227,8 +225,7 @@ QUESTIONS: tuple[Question, ...] = (
             ),
             Option(
                 ConsentNotSoughtReason.UNDUE_DELAY.value,
-                "Lead to unjustified delay in making enquiries about allegations of "
-                "significant harm",
+                "Lead to unjustified delay in making enquiries about allegations of significant harm",
             ),
             Option(
                 None,
@@ -256,12 +253,13 @@ QUESTIONS: tuple[Question, ...] = (
         title="Has anyone objected?",
         prompt="Has the child, a parent or a carer objected to this information being shared?",
         help="Consider any objection. You may still share if it is necessary to protect the "
-        "child from harm, and you must then record your reasons.",
+        "child from harm, and you must then record your reasons. Where there is no concern for "
+        "the child's safety, an objection holds sharing back until it is resolved, even if "
+        "someone else consented.",
         kind="yes_no",
         options=_yes_no(),
         citations=(g.GOLDEN_RULE_3_OBJECTIONS, g.HM_OBJECTION_RECORD, g.BUCKS_Q4_CONFLICT),
-        seek_advice_hint="If a parent and child, or two parents, want different things, ask "
-        "your safeguarding lead.",
+        seek_advice_hint="If a parent and child, or two parents, want different things, ask your safeguarding lead.",
         asked_when=_objection_not_implied,
         # Only skipped when consent was refused or withdrawn, which is an objection.
         default_when_not_asked=True,
@@ -288,8 +286,7 @@ QUESTIONS: tuple[Question, ...] = (
             Option(
                 Concern.SIGNIFICANT_HARM.value,
                 "Significant harm",
-                "Reasonable cause to believe the child has suffered, or is likely to suffer, "
-                "significant harm.",
+                "Reasonable cause to believe the child has suffered, or is likely to suffer, significant harm.",
             ),
             Option(
                 Concern.IMMEDIATE_RISK.value,
@@ -513,9 +510,7 @@ def parse_final_decision(value: object) -> FinalDecision:
             return FinalDecision(value)
         except ValueError:
             pass
-    raise ValidationError(
-        f"The final decision must be one of: {allowed}; got {value!r}.", field="final_decision"
-    )
+    raise ValidationError(f"The final decision must be one of: {allowed}; got {value!r}.", field="final_decision")
 
 
 def follows_recommendation(outcome: Outcome, final_decision: FinalDecision | str) -> bool:
@@ -550,12 +545,16 @@ RECORD_FIELD_LABELS: dict[str, str] = {
     RecordField.DATE_TIME: "Date and time of the decision",
     RecordField.DECIDED_BY: "Who made the decision",
     RecordField.LAWFUL_BASIS: "Lawful basis (and Article 9 condition for special category data)",
+    RecordField.CONFIDENTIALITY_GROUND: "Ground for sharing confidential information "
+    "(consent, legal requirement or overriding public interest)",
     RecordField.RISK_LEVEL: "Perceived level of risk of harm at the time",
     RecordField.RATIONALE: "Rationale for the decision",
     RecordField.CONSENT_GIVEN_BY_AND_WHEN: "Who gave consent, and when (dated and timed)",
     RecordField.REASONS_CONSENT_NOT_SOUGHT: "Why consent was not sought",
     RecordField.REASONS_FOR_OVERRIDING_OBJECTION: "Why you shared despite the objection or refusal",
+    RecordField.FAMILY_INFORMED: "Whether the child or family was told, and when (or why not)",
     RecordField.REASON_NOT_INFORMED: "Why the child or family was not told",
+    RecordField.ADVICE_SOUGHT: "Advice: from whom, when and what was advised (or why it was not sought)",
     RecordField.FOLLOW_UP_RATIONALE: "After the emergency: what you did, and a clear rationale",
     REASON_DIFFERS_FIELD: "Why your decision differs from the recommendation",
     ADVICE_SOUGHT_FROM_FIELD: "Who you are asking for advice",
@@ -566,43 +565,47 @@ _NOT_SHARING_LABELS: dict[str, str] = {
 }
 
 
-def required_record_fields(
-    outcome: Outcome, final_decision: FinalDecision | str
-) -> list[RecordFieldRequirement]:
+def required_record_fields(outcome: Outcome, final_decision: FinalDecision | str) -> list[RecordFieldRequirement]:
     """What the record of this decision must contain, each with the passage requiring it.
 
     Worked out from the practitioner's own decision, not only the recommendation: a
-    decision to share against a 'do not share' recommendation needs the consent and
-    lawful-basis fields; a decision not to share still needs its rationale (golden rule
-    7); and any decision that differs from the recommendation needs the reason why.
+    decision to share against a 'do not share' recommendation needs the consent,
+    lawful-basis and confidentiality fields; a decision not to share still needs its
+    rationale (golden rule 7); and any decision that differs from the recommendation
+    needs the reason why.
+
+    Sharing part of the information when anonymised information was recommended is taken
+    to be anonymised sharing (no confidentiality ground: see ``record_requirements``).
+    When advice was recommended the record says whether it was sought, except for
+    "seek advice first", which records who is being asked instead.
     """
     decision = parse_final_decision(final_decision)
     sharing = decision in SHARING_DECISIONS
     labels = RECORD_FIELD_LABELS if sharing else {**RECORD_FIELD_LABELS, **_NOT_SHARING_LABELS}
+    anonymised = decision is FinalDecision.SHARE_PART and outcome.recommendation is Recommendation.SHARE_ANONYMISED
     requirements = [
         RecordFieldRequirement(r.field.value, labels[r.field], r.citation)
         for r in record_requirements(
-            outcome.answers, outcome.concern_assessed, outcome.inform, sharing=sharing
+            outcome.answers,
+            outcome.concern_assessed,
+            outcome.inform,
+            sharing=sharing,
+            anonymised=anonymised,
+            advice_recommended=outcome.advice_recommended and decision is not FinalDecision.SEEK_ADVICE_FIRST,
         )
     ]
     if decision is FinalDecision.SEEK_ADVICE_FIRST:
         requirements.append(
-            RecordFieldRequirement(
-                ADVICE_SOUGHT_FROM_FIELD, labels[ADVICE_SOUGHT_FROM_FIELD], g.GOLDEN_RULE_4_WHO
-            )
+            RecordFieldRequirement(ADVICE_SOUGHT_FROM_FIELD, labels[ADVICE_SOUGHT_FROM_FIELD], g.GOLDEN_RULE_4_WHO)
         )
     if not follows_recommendation(outcome, decision):
         requirements.append(
-            RecordFieldRequirement(
-                REASON_DIFFERS_FIELD, labels[REASON_DIFFERS_FIELD], g.GOLDEN_RULE_7_RATIONALE
-            )
+            RecordFieldRequirement(REASON_DIFFERS_FIELD, labels[REASON_DIFFERS_FIELD], g.GOLDEN_RULE_7_RATIONALE)
         )
     return requirements
 
 
-def decision_cautions(
-    outcome: Outcome, final_decision: FinalDecision | str
-) -> list[tuple[str, Citation]]:
+def decision_cautions(outcome: Outcome, final_decision: FinalDecision | str) -> list[tuple[str, Citation]]:
     """Plain warnings to show before the practitioner confirms a risky final decision.
 
     They do not block the decision (the practitioner decides); they make sure it is
@@ -615,8 +618,7 @@ def decision_cautions(
     if decision is FinalDecision.SEEK_CONSENT_FIRST and outcome.inform is Inform.DO_NOT_INFORM:
         cautions.append(
             (
-                "Seeking consent means telling the family, which you said could increase the "
-                "risk of harm.",
+                "Seeking consent means telling the family, which you said could increase the risk of harm.",
                 g.HM_SEEKING_CONSENT_RISK,
             )
         )
@@ -633,19 +635,28 @@ def decision_cautions(
         FinalDecision.SEEK_ADVICE_FIRST,
         FinalDecision.SEEK_CONSENT_FIRST,
     ):
-        cautions.append(
-            ("In an emergency, delays in sharing may increase the risk of harm.", g.HM_EMERGENCY_SHARE)
-        )
+        cautions.append(("In an emergency, delays in sharing may increase the risk of harm.", g.HM_EMERGENCY_SHARE))
     if decision in SHARING_DECISIONS and not answers.recipient_has_safeguarding_role:
         cautions.append(
             (
-                "You said the recipient has no role in safeguarding the child or supporting "
-                "the family.",
+                "You said the recipient has no role in safeguarding the child or supporting the family.",
                 g.GOLDEN_RULE_6,
             )
         )
-    if decision is FinalDecision.SHARE and outcome.recommendation is Recommendation.SHARE_ANONYMISED:
+    anonymised_would_do = outcome.recommendation is Recommendation.SHARE_ANONYMISED
+    if decision is FinalDecision.SHARE and anonymised_would_do:
+        cautions.append(("Anonymised information would do: share no more than is necessary.", g.GOLDEN_RULE_6_MINIMUM))
+    if (
+        outcome.concern_assessed is Concern.IMMEDIATE_RISK
+        and anonymised_would_do
+        and answers.identifiable
+        and decision in SHARING_DECISIONS
+    ):
         cautions.append(
-            ("Anonymised information would do: share no more than is necessary.", g.GOLDEN_RULE_6_MINIMUM)
+            (
+                "This is an emergency: do not delay sharing identifying information that is "
+                "needed to protect the child in order to anonymise it.",
+                HM_EMERGENCY_DELAYS,
+            )
         )
     return cautions

@@ -151,6 +151,7 @@ def _decision_entry(decision: Decision) -> NoteEntry:
         ("Told the child or family", f.informed_when or f.informed),
         ("Why not told", f.reason_not_informed),
         ("Advice sought from", f.advice_sought_from),
+        ("Why advice was not sought", f.advice_not_sought_reason),
         ("Reasons", f.rationale),
         ("Reason for the correction", decision.supersede_reason),
     )

@@ -60,6 +60,7 @@ _FIELD_COLUMNS = (
     "advice_sought_from",
     "advice_sought_at",
     "advice_given",
+    "advice_not_sought_reason",
     "risk_level",
     "decided_by",
     "decided_at",

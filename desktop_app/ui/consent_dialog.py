@@ -42,8 +42,15 @@ from desktop_app.ui.widgets.form_dialog import FormDialog
 
 _KIND_HELP = {
     ConsentKind.GIVEN: "Say what it covers, who gave it, and whether they could consent.",
-    ConsentKind.REFUSED: "Respect the wish where you can; you may still share if a child is at risk of harm.",
-    ConsentKind.WITHDRAWN: "People can withdraw consent after giving it. Earlier consent then no longer applies.",
+    ConsentKind.REFUSED: "Say who refused it. Respect the wish where you can; you may still share if a child is "
+    "at risk of harm.",
+    ConsentKind.WITHDRAWN: "Say who withdrew it. People can withdraw consent after giving it; earlier consent then "
+    "no longer applies.",
+}
+_BY_WHOM_HINT = {
+    ConsentKind.GIVEN: "The person, or who gave it on their behalf",
+    ConsentKind.REFUSED: "The person, or who refused on their behalf",
+    ConsentKind.WITHDRAWN: "The person, or who withdrew it on their behalf",
 }
 
 
@@ -141,7 +148,6 @@ class ConsentDialog(FormDialog):
         self.scope = text_box(52)
         self.scope.setPlaceholderText("What may be shared, with whom, and why")
         self.given_by = QLineEdit()
-        self.given_by.setPlaceholderText("The person, or who gave it on their behalf")
         self.capacity = text_box(52)
         self.capacity.setPlaceholderText("Gillick competence of a child, or an adult's capacity to decide")
         self.how = QLineEdit()
@@ -169,10 +175,15 @@ class ConsentDialog(FormDialog):
         return next((v for v, b in self.kind_buttons.items() if b.isChecked()), ConsentKind.GIVEN.value)
 
     def _kind_changed(self) -> None:
+        """Who gave, refused or withdrew consent is always required; what it covers and the
+        person's competence or capacity only when it is given."""
         kind = ConsentKind(self.kind())
         self.kind_help.setText(_KIND_HELP[kind])
-        for widget in (self.scope, self.given_by, self.capacity):
+        for widget in (self.scope, self.capacity):
             widget.setAccessibleDescription("Required" if kind is ConsentKind.GIVEN else "")
+        self.given_by.setPlaceholderText(_BY_WHOM_HINT[kind])
+        self.given_by.setAccessibleName(dr.CONSENT_BY_LABELS[kind])
+        self.given_by.setAccessibleDescription("Required")
 
     def selected_person(self) -> Person | None:
         rows = self.table.selectionModel().selectedRows()

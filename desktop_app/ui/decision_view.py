@@ -223,6 +223,9 @@ def decision_html(
         parts.append(
             _table([("Sought from", f.advice_sought_from), ("When", f.advice_sought_at), ("Advised", f.advice_given)])
         )
+    elif f.advice_not_sought_reason:
+        parts.append("<h2>Advice</h2>")
+        parts.append(_table([("Not sought, because", f.advice_not_sought_reason)]))
     if decision.required:
         parts.append("<h2>What this record had to contain, and why</h2>")
         for requirement in decision.required:

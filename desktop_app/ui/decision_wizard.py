@@ -59,13 +59,15 @@ from desktop_app.domain import decision_record as dr
 from desktop_app.domain import guidance as g
 from desktop_app.domain import wizard_flow as wf
 from desktop_app.domain.decision_record import Decision, DecisionFields, WizardPrefill, WizardState
-from desktop_app.domain.decision_rules import Article9Condition, Outcome, Sector, evaluate, parse_answers
+from desktop_app.domain.decision_rules import Article9Condition, Outcome, RecordField, Sector, evaluate, parse_answers
 from desktop_app.domain.guidance import Citation
+from desktop_app.domain.policy import Policy
 from desktop_app.errors import CaseNotesError, ValidationError
 from desktop_app.services import decisions as decision_service
 from desktop_app.store.vault import OpenVault
 from desktop_app.ui.background import BackgroundRunner
 from desktop_app.ui.decision_view import citation_html, esc, local_time, outcome_html
+from desktop_app.ui.settings_dialog import SET_BY_ORGANISATION
 from desktop_app.ui.widgets.message_area import MessageArea
 
 RECOMMENDATION = "recommendation"
@@ -108,7 +110,7 @@ _SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Telling the child or family",
         (("informed", "combo"), ("informed_when", _LINE), ("reason_not_informed", _LONG)),
     ),
-    ("Advice", (("advice_sought_from", _LINE), ("advice_sought_at", _LINE), ("advice_given", _LONG))),
+    ("Advice", (("advice_sought_from", "advice_from"), ("advice_sought_at", _LINE), ("advice_given", _LONG))),
     (
         "Risk, decision and reasons",
         (
@@ -141,6 +143,10 @@ _REQUIRED_MARKERS: dict[str, str] = {
     "recipient_organisation": "(required: the organisation or the person)",
     "recipient_person": "(required: the person or the organisation)",
     "what_shared": "(required: describe it, or link notes below)",
+    "informed_when": "(required if they were told, or will be)",
+    "advice_sought_from": "(required, or tick “I did not seek advice”)",
+    "advice_sought_at": "(required if you sought advice)",
+    "advice_given": "(required: what was advised, or why you did not seek advice)",
 }
 _FIELD_HELP: dict[str, str] = {
     "what_shared": "What the recipient asked for, and what you share: describe it, tick the notes it comes from "
@@ -149,7 +155,12 @@ _FIELD_HELP: dict[str, str] = {
     "risk_level": "In your own words, as you saw it at the time.",
     "rationale": "Why you decided as you did, in words you could explain later.",
     "informed_when": "A date, or 'when it is safe to do so'.",
+    "confidentiality": "When you share confidential information, the ground that allows it: consent, a legal "
+    "requirement, or an overriding public interest (then share only the minimum necessary).",
+    "informed": "Whether the child or family was told about the sharing, or will be. If they will not be, say why.",
 }
+ADVICE_GIVEN_LABEL = dr.FIELD_LABELS["advice_given"]
+ADVICE_NOT_SOUGHT_LABEL = "Why you did not seek advice"
 
 
 def wrapped(text: str = "", *, rich: bool = False, style: str = "") -> QLabel:
@@ -251,6 +262,33 @@ def advice_box(hint: str) -> QLabel:
     return label
 
 
+def organisation_policy(widget: QWidget | None) -> Policy | None:
+    """The organisation policy the main window holds (``MainWindow.policy``), found from
+    the wizard's parent: the workspace's ``window``, or any ancestor with a ``policy``."""
+    ancestor = widget
+    while ancestor is not None:
+        for candidate in (ancestor, getattr(ancestor, "window", None)):
+            policy = getattr(candidate, "policy", None)
+            if isinstance(policy, Policy):
+                return policy
+        ancestor = ancestor.parentWidget()
+    return None
+
+
+def sector_set_by_policy(policy: Policy | None, vault_sector: str) -> str | None:
+    """The sector the organisation's policy fixes, or ``None`` if it leaves it to the vault.
+
+    As on the settings screen: a key IT set is the organisation's, even if its value was
+    unusable (the vault's sector then stands, still not changeable here)."""
+    if policy is None or "organisation_sector" not in policy.set_by_policy:
+        return None
+    sectors = {s.value for s in Sector}
+    for value in (policy.organisation_sector, vault_sector):
+        if value in sectors:
+            return value
+    return None
+
+
 class QuestionPage(QWidget):
     """One question: its words and answer on the left, the guidance on the right."""
 
@@ -262,6 +300,7 @@ class QuestionPage(QWidget):
         self.buttons: dict[QRadioButton, wf.OptionValue] = {}
         self.group = QButtonGroup(self)
         self.text_edit: QPlainTextEdit | None = None
+        self.read_only = False
         column = QVBoxLayout()
         self.step_label = wrapped(question.step.upper(), style="color: #555555; font-size: 9pt; letter-spacing: 1px;")
         self.title = wrapped(question.title, style="font-size: 15pt; font-weight: bold;")
@@ -306,6 +345,14 @@ class QuestionPage(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(scrolling(left), 1)
         row.addWidget(self.citations)
+
+    def set_read_only(self, value: wf.OptionValue, why: str) -> None:
+        """Show the answer as fixed (for example by organisation policy): chosen, not changeable."""
+        self.set_answer(value)
+        self.read_only = True
+        for button in self.buttons:
+            button.setEnabled(False)
+            button.setAccessibleDescription(why)
 
     def answer(self) -> tuple[bool, object]:
         """(answered?, value)."""
@@ -483,6 +530,40 @@ class FieldRow(QWidget):
         self.editor.setAccessibleDescription(f"Required by {citation.rule}")
 
 
+class AdviceFromEditor(QWidget):
+    """Who advice was sought from, or a tick saying it was not sought.
+
+    When the tick is on, the row below ("What was advised") asks why not instead, and
+    ``RecordPage.values`` files that text as ``advice_not_sought_reason``, its own field.
+    """
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line = QLineEdit()
+        self.line.setAccessibleName("Advice sought from (name and role)")
+        self.not_sought = QCheckBox("I did not seek advice (say why below)")
+        self.not_sought.setObjectName("field-advice_not_sought")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.line)
+        column.addWidget(self.not_sought)
+        self.line.textChanged.connect(self.changed)
+        self.not_sought.toggled.connect(self._toggled)
+        self.setFocusProxy(self.line)
+
+    def _toggled(self, on: bool) -> None:
+        self.line.setEnabled(not on)
+        self.changed.emit()
+
+    def value(self) -> str:
+        return "" if self.not_sought.isChecked() else self.line.text()
+
+    def set_value(self, value: object) -> None:
+        self.line.setText("" if value is None else str(value))
+
+
 class BasisBoxes(QWidget):
     changed = Signal()
 
@@ -584,6 +665,10 @@ class RecordPage(QWidget):
             self.bases = BasisBoxes()
             self.bases.changed.connect(self.changed)
             editor = self.bases
+        elif kind == "advice_from":
+            self.advice_from = AdviceFromEditor()
+            self.advice_from.changed.connect(self._advice_changed)
+            editor = self.advice_from
         elif kind == "article9":
             self.article9 = QCheckBox(dr.ARTICLE9_LABELS[Article9Condition.SAFEGUARDING])
             self.article9.toggled.connect(self.changed)
@@ -605,6 +690,23 @@ class RecordPage(QWidget):
         editor.setObjectName(f"field-{name}")
         return editor
 
+    def _advice_changed(self) -> None:
+        """Not sought: no when, and "What was advised" asks why not instead."""
+        not_sought = self.advice_from.not_sought.isChecked()
+        self.rows["advice_sought_at"].editor.setEnabled(not not_sought)
+        given = self.rows["advice_given"]
+        given.base_label = ADVICE_NOT_SOUGHT_LABEL if not_sought else ADVICE_GIVEN_LABEL
+        given.label.setText(given.base_label)
+        given.editor.setAccessibleName(given.base_label)
+        self.changed.emit()
+
+    def set_decision(self, decision: str) -> None:
+        """A decision to seek advice first records who is being asked: no "not sought" tick."""
+        asking = decision == wf.FinalDecision.SEEK_ADVICE_FIRST
+        if asking and self.advice_from.not_sought.isChecked():
+            self.advice_from.not_sought.setChecked(False)
+        self.advice_from.not_sought.setVisible(not asking)
+
     # -- values ----------------------------------------------------------------------------
     def values(self) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -618,6 +720,8 @@ class RecordPage(QWidget):
                 out[name] = editor.text()
             elif isinstance(editor, BasisBoxes):
                 out[name] = editor.values()
+            elif isinstance(editor, AdviceFromEditor):
+                out[name] = editor.value()
             elif isinstance(editor, QCheckBox):
                 out[name] = Article9Condition.SAFEGUARDING.value if editor.isChecked() else None
             elif isinstance(editor, QComboBox):
@@ -627,9 +731,19 @@ class RecordPage(QWidget):
                 moment = editor.dateTime().toPython()
                 assert isinstance(moment, datetime)
                 out[name] = moment.replace(second=0, microsecond=0).astimezone().isoformat()
+        # Not sought: the relabelled "What was advised" row holds why not, in its own field.
+        out["advice_not_sought_reason"] = ""
+        if self.advice_from.not_sought.isChecked():
+            out["advice_not_sought_reason"] = out.get("advice_given", "")
+            out["advice_sought_from"] = out["advice_sought_at"] = out["advice_given"] = ""
         return out
 
     def set_values(self, values: Mapping[str, object]) -> None:
+        if "advice_not_sought_reason" in values:  # a resumed or corrected record says which
+            reason = values["advice_not_sought_reason"]
+            self.advice_from.not_sought.setChecked(bool(reason))
+            if reason:
+                values = {**values, "advice_given": reason}
         for name, value in values.items():
             row = self.rows.get(name)
             if row is None:
@@ -641,6 +755,8 @@ class RecordPage(QWidget):
                 editor.setText("" if value is None else str(value))
             elif isinstance(editor, BasisBoxes):
                 editor.set_values([str(v) for v in value] if isinstance(value, list | tuple) else [])
+            elif isinstance(editor, AdviceFromEditor):
+                editor.set_value(value)
             elif isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
             elif isinstance(editor, QComboBox):
@@ -687,15 +803,21 @@ class RecordPage(QWidget):
     def update_requirements(
         self, answers: Mapping[str, object], required: Sequence[wf.RecordFieldRequirement], missing: Sequence[str]
     ) -> None:
-        needs: dict[str, Citation] = {}
+        needs: dict[str, wf.RecordFieldRequirement] = {}
         for requirement in required:
             for name in dr.REQUIREMENT_FIELDS.get(requirement.field, (requirement.field,)):
-                needs.setdefault(name, requirement.citation)
+                needs.setdefault(name, requirement)
         for name, row in self.rows.items():
             if name == SUPERSEDE_REASON:
                 continue
-            citation = needs.get(name)
-            row.set_required(citation, _REQUIRED_MARKERS.get(name, "(required)"))
+            need = needs.get(name)
+            citation = need.citation if need is not None else None
+            plain = need is not None and need.field == wf.ADVICE_SOUGHT_FROM_FIELD
+            if need is not None and need.field == RecordField.ADVICE_SOUGHT and self.advice_from.not_sought.isChecked():
+                # Not sought: only why not is needed (in "What was advised", relabelled).
+                citation = citation if name == "advice_given" else None
+                plain = True
+            row.set_required(citation, "(required)" if plain else _REQUIRED_MARKERS.get(name, "(required)"))
             relevant = _RELEVANT.get(name)
             row.setVisible(citation is not None or relevant is None or relevant(answers))
         for title, box in self.sections.items():
@@ -728,6 +850,7 @@ class DecisionWizard(QDialog):
         supersedes: Decision | None = None,
         request_id: int | None = None,
         on_saved: Callable[[Decision], None] | None = None,
+        policy: Policy | None = None,
     ) -> None:
         super().__init__(parent)
         prefill = WizardPrefill.coerce(prefill) if prefill is not None else None
@@ -777,8 +900,14 @@ class DecisionWizard(QDialog):
             self.prefill_source = resume.prefill_source
             self.position = resume.step
         self.linked_initial = linked
-        sector = vault.info.organisation_sector
-        if "organisation_sector" not in self.answers and sector in {s.value for s in Sector}:
+        # The organisation's policy, when it sets the sector, decides it for every decision
+        # (the settings screen shows it the same way); otherwise the vault's is the default.
+        self.policy = policy if policy is not None else organisation_policy(parent)
+        self.sector_fixed = sector_set_by_policy(self.policy, vault.info.organisation_sector)
+        sector = self.sector_fixed or vault.info.organisation_sector
+        if self.sector_fixed is not None:
+            self.answers["organisation_sector"] = self.sector_fixed
+        elif "organisation_sector" not in self.answers and sector in {s.value for s in Sector}:
             self.answers["organisation_sector"] = sector
 
         self.setWindowTitle("Decide whether to share")
@@ -794,6 +923,8 @@ class DecisionWizard(QDialog):
         for question_id, page in self.pages.items():
             if question_id in self.answers:
                 page.set_answer(self.answers[question_id])
+        if self.sector_fixed is not None:
+            self.pages["organisation_sector"].set_read_only(self.sector_fixed, SET_BY_ORGANISATION)
         if final_decision:
             self.decision_page.set_decision(final_decision)
         self._loading = False
@@ -838,7 +969,16 @@ class DecisionWizard(QDialog):
             note = ""
             if question.id == "organisation_sector" and sector:
                 label = question.option(sector).label if sector in {s.value for s in Sector} else sector
-                note = f"Preset from this vault's settings: {label}. Change it only if this decision is made for a different organisation."
+                if self.sector_fixed is not None:
+                    note = (
+                        f"{label}: {SET_BY_ORGANISATION.lower()}. It decides the likely lawful basis, so it "
+                        "cannot be changed here; if it is wrong, ask your IT support or data protection lead."
+                    )
+                else:
+                    note = (
+                        f"Preset from this vault's settings: {label}. Change it only if this decision is made "
+                        "for a different organisation."
+                    )
             page = QuestionPage(question, note)
             self.pages[question.id] = page
             self.stack.addWidget(page)
@@ -926,7 +1066,10 @@ class DecisionWizard(QDialog):
         if position in self.pages:
             page = self.pages[position]
             self.stack.setCurrentWidget(page)
-            page.focus_answer()
+            if page.read_only:
+                self.next_button.setFocus()  # nothing to change: Enter moves on
+            else:
+                page.focus_answer()
         elif position == RECOMMENDATION:
             assert self.outcome is not None
             self.recommendation_page.show_outcome(self.outcome)
@@ -1032,7 +1175,8 @@ class DecisionWizard(QDialog):
         else:
             self.next_button.setEnabled(True)
         if at_record:
-            self.finish_button.setEnabled(not self.missing_requirements() and not self._busy)
+            ready = not self.missing_requirements() and self.record_problem() is None
+            self.finish_button.setEnabled(ready and not self._busy)
             self.finish_button.setDefault(True)
         else:
             self.next_button.setDefault(True)
@@ -1090,6 +1234,7 @@ class DecisionWizard(QDialog):
             self._loading = False
         self.record.bases.suggest([b.value for b in self.outcome.lawful_basis])
         decision = self.decision_page.decision()
+        self.record.set_decision(decision)
         label = dr.FINAL_DECISION_LABELS.get(decision, decision)
         self.record.intro.setText(
             f"Your decision: {label}. Fill in what the guidance requires for it (marked “required”, with the "
@@ -1115,6 +1260,12 @@ class DecisionWizard(QDialog):
             )
         return missing
 
+    def record_problem(self) -> ValidationError | None:
+        """A contradiction in what is filled in (a confidentiality ground the answers deny)."""
+        if self.outcome is None:
+            return None
+        return dr.confidentiality_ground_problem(self.outcome.answers, self.current_fields())
+
     def _refresh_requirements(self) -> None:
         if self.outcome is None or not self.decision_page.decision():
             return
@@ -1123,10 +1274,15 @@ class DecisionWizard(QDialog):
         missing = self.missing_requirements()
         extra = [m for m in missing if m.field not in {r.field for r in required} and m.field != SUPERSEDE_REASON]
         self.record.update_requirements(self.answers, required + extra, [m.field for m in missing])
+        problem = self.record_problem()
         if missing:
             names = "; ".join(esc(m.label) for m in missing)
             self.record.missing.setText(
                 f"<span style='color: #8c1d18;'><b>Still needed before you can finish:</b> {names}.</span>"
+            )
+        elif problem is not None:
+            self.record.missing.setText(
+                f"<span style='color: #8c1d18;'><b>To put right before you can finish:</b> {esc(problem.message)}</span>"
             )
         else:
             self.record.missing.setText(
@@ -1136,9 +1292,11 @@ class DecisionWizard(QDialog):
 
     def _focus_first_missing(self) -> None:
         """Move to the first empty required field, in the order the form shows them."""
-        missing = set()
+        missing: set[str] = set()
         for requirement in self.missing_requirements():
             missing.update(dr.REQUIREMENT_FIELDS.get(requirement.field, (requirement.field,)))
+        if self.record.advice_from.not_sought.isChecked():
+            missing -= {"advice_sought_from", "advice_sought_at"}  # only why not is wanted
         for name, row in self.record.rows.items():
             if name in missing and not row.isHidden():
                 self.record.scroll_area.ensureWidgetVisible(row)
@@ -1240,6 +1398,10 @@ class DecisionWizard(QDialog):
             fields = self.current_fields()
         except ValidationError as exc:
             self._failed(exc)
+            return
+        problem = self.record_problem()
+        if problem is not None:
+            self._failed(problem)
             return
         vault, case_id, outcome = self.vault, self.case_id, self.outcome
         decision = self.decision_page.decision()
@@ -1351,12 +1513,14 @@ def open_decision_wizard(
     resume: WizardState | None = None,
     supersedes: Decision | None = None,
     request_id: int | None = None,
+    policy: Policy | None = None,
 ) -> DecisionWizard:
     """Open the wizard over the workspace (parented to it, so a lock destroys it) and show it.
 
     ``case_or_prefill`` is the case id, or a prefill that carries ``case_id`` (for example
     the emergency path's ``DecisionPrefill``: ``answers``, ``record`` and ``source``).
-    ``on_saved(decision)`` is called once the decision is recorded.
+    ``on_saved(decision)`` is called once the decision is recorded. ``policy`` is found
+    from the workspace's window when not given.
     """
     if isinstance(case_or_prefill, int) and not isinstance(case_or_prefill, bool):
         case_id = case_or_prefill
@@ -1373,6 +1537,7 @@ def open_decision_wizard(
         supersedes=supersedes,
         request_id=request_id,
         on_saved=on_saved,
+        policy=policy,
     )
     locking = getattr(workspace, "locking", None)
     if locking is not None:

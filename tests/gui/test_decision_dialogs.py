@@ -55,6 +55,9 @@ FIELDS = DecisionFields(
     risk_level="Significant harm",
     rationale="The disclosure describes significant harm.",
     consent_given_by_and_when="Mother, in person, 2 March 10:00",
+    confidentiality="consent",
+    informed="told_before",
+    informed_when="2 March, before the referral",
 )
 
 
@@ -309,12 +312,24 @@ def test_consent_given_then_withdrawn(qtbot: Any, env: SimpleNamespace) -> None:
     assert dialog.table.item(0, 2).text() == "Consent given: Share with the school nurse about diet"
     dialog.kind_buttons["withdrawn"].setChecked(True)
     assert "withdraw consent" in dialog.kind_help.text()
+    assert dialog.given_by.accessibleName() == "Who withdrew it"
+    assert "withdrew" in dialog.given_by.placeholderText()
     dialog.how.setText("Phone call")
+    # Who withdrew it is required too, not only the date: refused with the rule, nothing saved.
+    dialog.save_button.click()
+    idle(qtbot, env)
+    assert "Say who withdrew consent" in dialog.message.text.text()
+    assert "right to withdraw consent" in dialog.message.text.text()
+    assert QApplication.focusWidget() is dialog.given_by
+    assert dialog.table.item(0, 2).text().startswith("Consent given")
+    assert len(ds.consent_entries(env.vault, mother.id)) == 1
+    dialog.given_by.setText("Jo Example (mother)")
     dialog.save_button.click()
     idle(qtbot, env)
     assert dialog.table.item(0, 2).text() == "Consent withdrawn"
     assert dialog.history.count() == 2
-    assert "Consent withdrawn" in dialog.history.item(0).text() and "Phone call" in dialog.history.item(0).text()
+    assert "Consent withdrawn by Jo Example (mother)" in dialog.history.item(0).text()
+    assert "Phone call" in dialog.history.item(0).text()
     assert "Consent given by Jo Example (mother)" in dialog.history.item(1).text()
     assert ds.consent_state(env.vault, mother.id).state == "withdrawn"
     assert env.workspace.refreshed[-2:] == [env.case.id, env.case.id]
@@ -325,6 +340,28 @@ def test_consent_given_then_withdrawn(qtbot: Any, env: SimpleNamespace) -> None:
     qtbot.waitUntil(lambda: last_dialog(env, ConsentDialog) is not None, timeout=WAIT_MS)
     idle(qtbot, env)
     assert last_dialog(env, ConsentDialog).selected_person().id == mother.id
+
+
+def test_a_refusal_records_who_refused(qtbot: Any, env: SimpleNamespace) -> None:
+    """Appendix 1, question 4: a young person "may give (or refuse) consent to sharing" -
+    whose refusal it is matters, so the register records it."""
+    child = case_records.add_person(env.vault, env.case.id, PersonDetails("Sam Example", "Child"))
+    dialog = env.ext.record_consent(child.id)
+    idle(qtbot, env)
+    assert dialog.selected_person().id == child.id
+    dialog.kind_buttons["refused"].setChecked(True)
+    assert "Say who refused it" in dialog.kind_help.text()
+    assert dialog.given_by.accessibleName() == "Who refused it"
+    dialog.save_button.click()
+    idle(qtbot, env)
+    assert "Say who refused consent" in dialog.message.text.text()
+    assert ds.consent_entries(env.vault, child.id) == []
+    dialog.given_by.setText("Sam Example (16, competent to decide)")
+    dialog.save_button.click()
+    idle(qtbot, env)
+    [entry] = ds.consent_entries(env.vault, child.id)
+    assert entry.kind == "refused" and entry.given_by == "Sam Example (16, competent to decide)"
+    assert "Consent refused by Sam Example" in dialog.history.item(0).text()
 
 
 def test_the_consent_register_says_what_to_do_with_no_people(qtbot: Any, env: SimpleNamespace) -> None:

@@ -1,8 +1,10 @@
-"""The decision wizard, driven as a practitioner would: three paths walked to a saved
+"""The decision wizard, driven as a practitioner would: four paths walked to a saved
 decision (one entirely with the keyboard), Finish held back while a required field is
-empty, a different decision needing its reason, Save and close then resume, the guidance
-beside every question, a prefill from the emergency path, and keeping the answers when
-the workspace is hidden for a lock. Real vaults, offscreen."""
+empty or the confidentiality ground contradicts the answers, a different decision
+needing its reason, advice recorded as sought or not, a sector set by organisation
+policy shown read-only, Save and close then resume, the guidance beside every question,
+a prefill from the emergency path, and keeping the answers when the workspace is hidden
+for a lock. Real vaults, offscreen."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit, QRadioButton, QWidge
 
 from desktop_app.domain import wizard_flow as wf
 from desktop_app.domain.decision_record import Decision, WizardPrefill
+from desktop_app.domain.policy import Policy
 from desktop_app.domain.records import CaseDetails, NoteInput
 from desktop_app.services import case_records
 from desktop_app.services import decisions as ds
@@ -220,7 +223,14 @@ def test_wellbeing_with_consent_in_the_voluntary_sector_by_keyboard(qtbot: Any, 
     assert values["lawful_basis"] == ["legitimate_interests"]
     assert values["article9_condition"] == "safeguarding_of_children_and_individuals_at_risk"
     assert values["decided_by"] == "Alex Practitioner"
-    assert set(missing(wizard)) == {"what_shared", "recipient", "rationale", "consent_given_by_and_when"}
+    assert values["confidentiality"] == "consent"  # the ground the rules found, named in the record
+    assert set(missing(wizard)) == {
+        "what_shared",
+        "recipient",
+        "rationale",
+        "consent_given_by_and_when",
+        "family_informed",
+    }
     assert not wizard.finish_button.isEnabled()
     assert focused() is wizard.record.rows["what_shared"].editor  # the first empty required field
     QTest.keyClicks(focused(), "Concerns about diet; weight record")
@@ -230,6 +240,11 @@ def test_wellbeing_with_consent_in_the_voluntary_sector_by_keyboard(qtbot: Any, 
     QTest.keyClicks(focused(), "School nursing team")
     record_text(wizard, "consent_given_by_and_when", "Mother, in person, 3 March 10:00")
     record_text(wizard, "rationale", "Mother agreed; the nurse can support the family.")
+    assert missing(wizard) == ["family_informed"]
+    fill(wizard, informed="told_before")
+    assert missing(wizard) == ["family_informed"]  # told: when?
+    record.rows["informed_when"].editor.setFocus()
+    QTest.keyClicks(focused(), "3 March, when she agreed")
     assert missing(wizard) == []
     assert wizard.finish_button.isEnabled()
     assert "Everything required is filled in" in wizard.record.missing.text()
@@ -240,6 +255,8 @@ def test_wellbeing_with_consent_in_the_voluntary_sector_by_keyboard(qtbot: Any, 
     assert decision.answers["organisation_sector"] == "voluntary"
     assert decision.fields.recipient_organisation == "School nursing team"
     assert decision.fields.lawful_basis == ("legitimate_interests",)
+    assert decision.fields.confidentiality == "consent"
+    assert decision.fields.informed == "told_before" and decision.fields.informed_when == "3 March, when she agreed"
     assert ds.list_unfinished(env.vault) == []  # autosaved state is gone with the save
 
 
@@ -369,6 +386,8 @@ def test_finish_stays_disabled_while_a_required_field_is_empty(qtbot: Any, env: 
         what_shared="Attendance",
         recipient_organisation="Children's Social Care",
         consent_given_by_and_when="Mother, 3 March",
+        informed="told_before",
+        informed_when="3 March",
     )
     assert missing(wizard) == ["rationale"] and not wizard.finish_button.isEnabled()
     assert "Rationale for the decision" in wizard.record.missing.text()
@@ -433,7 +452,14 @@ def test_save_and_close_then_resume_restores_the_answers(qtbot: Any, env: Simple
     assert again.position == RECORD and again.decision_page.decision() == "share"
     assert again.record.values()["rationale"] == "Typed before a crash"
     assert again.record.linked_note_ids() == [env.notes[0].id]
-    fill(again, what_shared="Attendance", recipient_organisation="CSC", consent_given_by_and_when="Mother")
+    fill(
+        again,
+        what_shared="Attendance",
+        recipient_organisation="CSC",
+        consent_given_by_and_when="Mother",
+        informed="not_yet",
+        informed_when="At the visit on Friday",
+    )
     again.finish_button.click()
     qtbot.waitUntil(lambda: bool(env.saved), timeout=WAIT_MS)
     assert ds.list_unfinished(env.vault) == []
@@ -494,11 +520,14 @@ def test_a_prefill_from_the_emergency_path_and_on_saved(qtbot: Any, env: SimpleN
     assert values["recipient_organisation"] == "Police" and values["what_shared"] == "Address and what Sam said"
     assert "follow_up_rationale" in missing(wizard)
     assert "Emergencies" in wizard.record.rows["follow_up_rationale"].why.text()
+    assert "family_informed" in missing(wizard)  # after sharing: were they told, and when?
     fill(
         wizard,
         consent_given_by_and_when="Mother, by phone",
         rationale="Immediate risk of harm tonight.",
         follow_up_rationale="Shared by phone at 21:15, written up the next morning.",
+        informed="told_after",
+        informed_when="4 March, the next morning",
     )
     wizard.finish_button.click()
     qtbot.waitUntil(lambda: bool(env.saved), timeout=WAIT_MS)
@@ -534,6 +563,8 @@ def test_a_correction_supersedes_the_decision_with_a_reason(qtbot: Any, env: Sim
         recipient_organisation="Early Help",
         consent_given_by_and_when="Mother",
         rationale="Support",
+        informed="told_before",
+        informed_when="3 March",
     )
     wizard.finish_button.click()
     qtbot.waitUntil(lambda: bool(env.saved), timeout=WAIT_MS)
@@ -556,3 +587,148 @@ def test_a_correction_supersedes_the_decision_with_a_reason(qtbot: Any, env: Sim
     fixed = env.saved[1]
     assert fixed.supersedes_id == original.id and fixed.supersede_reason == "The recipient was recorded wrongly."
     assert ds.get_decision(env.vault, original.id).fields.recipient_organisation == "Early Help"
+
+
+# --- gaps closed: early-help objections, advice, the confidentiality ground, policy ---------------
+
+EARLY_HELP_OBJECTION = [
+    ("purpose", "Referral to the family support service"),
+    ("identifiable", True),
+    ("anonymised_would_suffice", False),
+    ("confidential", True),
+    ("consent", "given"),
+    ("objection_raised", True),
+    ("concern", "wellbeing"),
+    ("legal_requirement", False),
+    ("organisation_sector", "public"),
+    ("special_category", False),
+    ("recipient_has_safeguarding_role", True),
+    ("informing_would_increase_risk", False),
+]
+
+
+def test_an_early_help_objection_is_not_shared_over_and_advice_not_sought_is_explained(
+    qtbot: Any, env: SimpleNamespace
+) -> None:
+    wizard = open_wizard(qtbot, env)
+    walk(wizard, EARLY_HELP_OBJECTION)
+    assert wizard.outcome is not None and wizard.outcome.recommendation == "seek_consent"
+    shown = wizard.recommendation_page.browser.toPlainText()
+    assert "Recommendation: Seek consent first" in shown and "objected" in shown
+    assert "seek guidance from their safeguarding lead" in shown
+    wizard.next_button.click()
+    assert "(in line with the recommendation)" in wizard.decision_page.button("seek_consent_first").text()
+    wizard.decision_page.button("seek_consent_first").setChecked(True)
+    wizard.next_button.click()
+    assert set(missing(wizard)) == {"recipient", "rationale", "advice_sought"}
+    record = wizard.record
+    assert "I did not seek advice" in record.rows["advice_sought_from"].label.text()
+    assert "Appendix 1, question 4" not in record.rows["advice_sought_from"].why.text()  # not sharing
+    assert "Golden rule 4" in record.rows["advice_sought_from"].why.text()
+    record.advice_from.not_sought.setChecked(True)
+    assert record.rows["advice_given"].label.text() == "Why you did not seek advice (required)"
+    assert "required" not in record.rows["advice_sought_from"].label.text()
+    assert not record.rows["advice_sought_at"].editor.isEnabled()
+    fill(wizard, recipient_organisation="Family support service")
+    record_text(wizard, "rationale", "Father objects; not shared until we have talked it through.")
+    assert missing(wizard) == ["advice_sought"]  # why not, still to say
+    wizard.finish()  # refused, and the cursor goes to where the reason belongs
+    assert "Advice: from whom" in wizard.message.text.text()
+    assert focused() is record.rows["advice_given"].editor
+    QTest.keyClicks(focused(), "Talking to both parents first; the DSL is on leave until Monday.")
+    assert missing(wizard) == [] and wizard.finish_button.isEnabled()
+    wizard.finish_button.click()
+    qtbot.waitUntil(lambda: bool(env.saved), timeout=WAIT_MS)
+    decision = env.saved[0]
+    assert decision.final_decision == "seek_consent_first" and decision.follows_recommendation
+    assert decision.fields.advice_sought_from == "" and decision.fields.advice_given == ""
+    assert decision.fields.advice_not_sought_reason.startswith("Talking to both parents first")
+    assert decision.outcome["confidentiality"] is None
+
+
+SHARED_OVER_A_REFUSAL = [
+    ("purpose", "Referral to children's social care"),
+    ("identifiable", True),
+    ("anonymised_would_suffice", False),
+    ("confidential", True),
+    ("consent", "refused"),
+    ("concern", "significant_harm"),
+    ("legal_requirement", False),
+    ("organisation_sector", "public"),
+    ("special_category", False),
+    ("recipient_has_safeguarding_role", True),
+    ("informing_would_increase_risk", False),
+]
+
+
+def test_a_confidentiality_ground_the_answers_deny_holds_finish_back(qtbot: Any, env: SimpleNamespace) -> None:
+    wizard = open_wizard(qtbot, env)
+    walk(wizard, SHARED_OVER_A_REFUSAL)
+    wizard.next_button.click()
+    wizard.decision_page.button("share").setChecked(True)
+    wizard.next_button.click()
+    record = wizard.record
+    assert record.values()["confidentiality"] == "overriding_public_interest"  # the rules' ground
+    assert "must be sure that one of the following conditions exists" in record.rows["confidentiality"].why.text()
+    fill(
+        wizard,
+        what_shared="The disclosure of 1 March",
+        recipient_organisation="Children's Social Care",
+        reasons_for_overriding_objection="Necessary to protect Sam from harm; mother refused.",
+        informed="told_before",
+        informed_when="3 March, by phone",
+        advice_sought_from="Designated safeguarding lead",
+        advice_sought_at="3 March 09:00",
+        advice_given="Refer today and tell the mother first.",
+        rationale="The disclosure describes significant harm.",
+    )
+    assert missing(wizard) == [] and wizard.finish_button.isEnabled()
+    fill(wizard, confidentiality="")
+    assert missing(wizard) == ["confidentiality_ground"] and not wizard.finish_button.isEnabled()
+    # Consent as the ground, when consent was refused: not a ground that exists.
+    fill(wizard, confidentiality="consent")
+    assert missing(wizard) == [] and not wizard.finish_button.isEnabled()
+    assert "does not fit your answers" in record.missing.text()
+    wizard.finish()
+    assert "consent refused" in wizard.message.text.text()
+    assert env.saved == [] and ds.list_decisions(env.vault, env.case.id) == []
+    fill(wizard, confidentiality="overriding_public_interest")
+    assert wizard.finish_button.isEnabled()
+    wizard.finish_button.click()
+    qtbot.waitUntil(lambda: bool(env.saved), timeout=WAIT_MS)
+    decision = env.saved[0]
+    assert decision.fields.confidentiality == "overriding_public_interest"
+    assert decision.fields.advice_sought_from == "Designated safeguarding lead"
+    assert decision.fields.advice_given == "Refer today and tell the mother first."
+
+
+def test_a_sector_set_by_policy_is_shown_read_only(qtbot: Any, env: SimpleNamespace) -> None:
+    # The main window holds the policy; the wizard finds it from the workspace.
+    env.workspace.policy = Policy(organisation_sector="private", set_by_policy=frozenset({"organisation_sector"}))
+    answers = dict(SIGNIFICANT_HARM[:8]) | {"organisation_sector": "public"}  # resumed from before the policy
+    state = ds.save_wizard_state(env.vault, env.case.id, step="organisation_sector", answers=answers, fields={})
+    wizard = open_wizard(qtbot, env, resume=state)
+    page = wizard.pages["organisation_sector"]
+    assert wizard.position == "organisation_sector"
+    assert wizard.answers["organisation_sector"] == "private"  # the organisation's, not the vault's
+    assert page.option_button("private").isChecked()
+    assert all(not button.isEnabled() for button in page.buttons)
+    assert "Private sector: set by your organisation" in page.note.text()
+    assert "Set by your organisation" in page.option_button("public").accessibleDescription()
+    page.option_button("public").click()  # disabled: nothing changes
+    assert wizard.answers["organisation_sector"] == "private"
+    assert wizard.next_button.isEnabled() and focused() is wizard.next_button
+    key(Qt.Key.Key_Return)  # Next
+    assert wizard.position == "special_category"
+    walk(wizard, SIGNIFICANT_HARM[9:])
+    assert wizard.outcome is not None and wizard.outcome.lawful_basis[0] == "legitimate_interests"
+
+
+def test_a_sector_the_policy_leaves_alone_stays_editable(qtbot: Any, env: SimpleNamespace) -> None:
+    wizard = open_wizard(
+        qtbot, env, policy=Policy(organisation_name="Larkspur", set_by_policy=frozenset({"organisation_name"}))
+    )
+    page = wizard.pages["organisation_sector"]
+    assert not page.read_only and all(button.isEnabled() for button in page.buttons)
+    assert "Preset from this vault" in page.note.text()
+    assert wizard.answers["organisation_sector"] == "public"

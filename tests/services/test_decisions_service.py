@@ -414,7 +414,7 @@ def test_consent_given_then_withdrawn_and_the_state_follows_the_dates(open_vault
     ds.record_consent(open_vault, person.id, replace(given, capacity_note="Adult with capacity"))
     state = ds.consent_state(open_vault, person.id)
     assert state.is_given and state.scope == "Share with the school nurse"
-    ds.record_consent(open_vault, person.id, ConsentInput("withdrawn", "2024-03-05T16:00", how="Phone call"))
+    ds.record_consent(open_vault, person.id, ConsentInput("withdrawn", "2024-03-05T16:00", how="Phone call", given_by="Jo (mother)"))
     # Recorded later but dated earlier: it does not override the withdrawal.
     ds.record_consent(
         open_vault, person.id, replace(given, occurred_at="2024-02-01T10:00", capacity_note="Adult with capacity")

@@ -3,6 +3,7 @@ chronology shows every kind, and the awaiting-feedback query follows corrections
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -53,6 +54,9 @@ FIELDS = DecisionFields(
     risk_level="Significant harm",
     rationale="The disclosure describes significant harm.",
     consent_given_by_and_when="Mother, in person, 2 March 10:00",
+    confidentiality="consent",
+    informed="told_before",
+    informed_when="2 March, before the referral",
 )
 NOW = "2024-03-02T10:05:00.000000+00:00"
 KINDS = ("decision", "request", "consent", "feedback")
@@ -105,6 +109,19 @@ def test_decision_round_trip_with_linked_notes(open_vault: Any, case: dict[str, 
     assert decision.follows_recommendation
     assert [r["field"] for r in decision.required][:2] == ["purpose", "what_shared"]
     assert decision.required[0]["citation"]["document"]
+
+
+def test_why_advice_was_not_sought_is_kept_in_its_own_field(open_vault: Any, case: dict[str, int]) -> None:
+    """Migration 9: the reason never sits in "What was advised", where it could be read
+    years later as advice someone gave."""
+    fields = replace(FIELDS, advice_not_sought_reason="Shared at once; the DSL was told the same afternoon.")
+    valid = validate_decision(decide(ANSWERS), "share", fields, ())
+    with open_vault.transaction() as conn:
+        decision_id = store.insert_decision(conn, case["case"], valid, now=NOW, by="Alex Practitioner")
+    decision = store.get_decision(open_vault.conn, decision_id)
+    assert decision is not None and decision.fields == fields
+    assert decision.fields.advice_given == "" and decision.fields.advice_sought_from == ""
+    assert open_vault.conn.execute("PRAGMA user_version").fetchone()[0] >= 9
 
 
 @pytest.mark.parametrize(
@@ -174,7 +191,7 @@ def test_requests_responses_consent_and_feedback_never_change(open_vault: Any, c
 
 
 def test_cross_case_links_are_refused(open_vault: Any, case: dict[str, int]) -> None:
-    consent = validate_consent(ConsentInput("refused", "2024-03-01"))
+    consent = validate_consent(ConsentInput("refused", "2024-03-01", given_by="Jo"))
     with pytest.raises(Exception, match="same case"), open_vault.transaction() as conn:
         store.insert_consent(conn, case["other"], case["person"], consent, summary="x", now=NOW, by="Alex")
     feedback = validate_feedback(FeedbackInput("2024-03-03", "Seen"))
@@ -207,7 +224,7 @@ def test_chronology_shows_current_decisions_requests_consent_and_feedback(
     open_vault: Any, case: dict[str, int]
 ) -> None:
     request = validate_request(RequestInput("Police", "School records", "Investigation", "Rang back", "2024-03-01"))
-    consent = validate_consent(ConsentInput("withdrawn", "2024-03-04"))
+    consent = validate_consent(ConsentInput("withdrawn", "2024-03-04", given_by="Jo"))
     feedback = validate_feedback(FeedbackInput("2024-03-05", "Strategy meeting held", from_whom="Social worker"))
     with open_vault.transaction() as conn:
         first = insert(conn, case["case"])

@@ -3,20 +3,30 @@
 The allowed value sets are written out here independently of the enums in
 ``decision_rules``, so a value added to an enum by mistake breaks these tests rather
 than silently widening the contract in docs/decision-api.md.
+
+Beyond the recommendation, the properties also cover the practitioner's *own* decision
+(which may differ): what its record must contain (``wizard_flow.required_record_fields``)
+and that a record without it is refused (``decision_record.validate_decision``, which the
+decision service calls before anything is written).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from desktop_app.domain import guidance as g
+from desktop_app.domain import wizard_flow as wf
+from desktop_app.domain.decision_record import DecisionFields, validate_decision
 from desktop_app.domain.decision_rules import (
     ANSWER_KEYS,
+    RULES_CITATIONS,
     Answers,
     evaluate,
     parse_answers,
@@ -50,15 +60,21 @@ RECORD_FIELDS = [
     "date_time",
     "decided_by",
     "lawful_basis",
+    "confidentiality_ground",
     "risk_level",
     "rationale",
     "consent_given_by_and_when",
     "reasons_consent_not_sought",
     "reasons_for_overriding_objection",
+    "family_informed",
     "reason_not_informed",
+    "advice_sought",
     "follow_up_rationale",
 ]
 SHARING = {"share", "share_anonymised"}
+FINAL_DECISIONS = ["share", "share_part", "do_not_share", "seek_consent_first", "seek_advice_first"]
+SHARING_DECISIONS = {"share", "share_part"}
+KNOWN_CITATIONS = {*g.all_citations(), *RULES_CITATIONS}
 
 
 @st.composite
@@ -90,7 +106,7 @@ def outcome_json(data: dict[str, Any]) -> dict[str, Any]:
 def test_every_outcome_has_at_least_one_citation_from_the_guidance(data: dict[str, Any]) -> None:
     outcome = evaluate(parse_answers(data))
     assert len(outcome.citations) >= 1
-    assert set(outcome.citations) <= set(g.all_citations())
+    assert set(outcome.citations) <= KNOWN_CITATIONS
     for finding in outcome.findings:
         if finding.value not in (None, False, ()):
             assert finding.citations, finding.topic
@@ -129,6 +145,20 @@ def test_sharing_without_consent_always_requires_reasons_and_lawful_basis(data: 
         assert "lawful_basis" in must
     if data["consent"] == "given":
         assert "consent_given_by_and_when" in must
+
+
+@given(raw_answers())
+def test_the_new_record_fields_follow_their_rules(data: dict[str, Any]) -> None:
+    """Confidential identifiable sharing names its ground (HM 2024); sharing when the
+    family can be told says whether they were (Appendix 1, question 6); recommended advice
+    is recorded as sought or not (golden rule 4)."""
+    out = outcome_json(data)
+    must = set(out["must_record"])
+    confidential_share = out["recommendation"] == "share" and data["confidential"]
+    assert ("confidentiality_ground" in must) == confidential_share
+    assert ("family_informed" in must) == (out["recommendation"] in SHARING and out["inform"] != "do_not_inform")
+    assert ("advice_sought" in must) == out["advice_recommended"]
+    assert not {"family_informed", "reason_not_informed"} <= must
 
 
 @given(raw_answers())
@@ -197,6 +227,168 @@ def test_answers_round_trip_through_json(data: dict[str, Any]) -> None:
 @given(raw_answers())
 def test_evaluation_is_deterministic(data: dict[str, Any]) -> None:
     assert outcome_json(data) == outcome_json(dict(data))
+
+
+# --- The practitioner's own decision (golden rule 7) ----------------------------------
+
+# Every record field filled in; the properties take away what they are about.
+FULL = DecisionFields(
+    purpose="Referral",
+    what_shared="The disclosure of 1 March",
+    recipient_organisation="Children's Social Care",
+    lawful_basis=("public_task",),
+    article9_condition="safeguarding_of_children_and_individuals_at_risk",
+    confidentiality="overriding_public_interest",
+    consent_given_by_and_when="Mother, 2 March 10:00",
+    reasons_consent_not_sought="Asking would put the child at risk",
+    reasons_for_overriding_objection="Necessary to protect the child from harm",
+    informed="told_after",
+    informed_when="3 March",
+    reason_not_informed="Telling them could increase the risk",
+    advice_sought_from="Designated safeguarding lead",
+    advice_sought_at="2 March 09:30",
+    advice_given="Refer today",
+    risk_level="Significant harm",
+    decided_by="Alex Practitioner",
+    decided_at="2024-03-02T10:00:00+00:00",
+    rationale="The disclosure describes significant harm.",
+    follow_up_rationale="Shared by phone, written up after.",
+    reason_differs_from_recommendation="I judged it differently.",
+)
+NO_CONSENT = st.sampled_from(["refused", "withdrawn", "not_sought"])
+
+
+@given(raw_answers(), st.sampled_from(FINAL_DECISIONS))
+def test_the_practitioners_own_decision_sets_what_the_record_must_hold(data: dict[str, Any], decision: str) -> None:
+    """Whatever the recommendation, a decision to share (or share part) without consent
+    requires the reasons (consent not sought / overriding an objection) and the lawful
+    basis (Appendix 1, "When not to seek consent"; HM 2024, "you must record your reasons
+    and the legal basis"), and a decision not to share still requires a rationale (golden
+    rule 7)."""
+    outcome = evaluate(parse_answers(data))
+    required = {r.field for r in wf.required_record_fields(outcome, decision)}
+    assert {"purpose", "recipient", "date_time", "decided_by", "risk_level", "rationale"} <= required
+    if decision in SHARING_DECISIONS:
+        assert {"what_shared", "lawful_basis"} <= required
+        if data["consent"] == "not_sought":
+            assert "reasons_consent_not_sought" in required
+        if data["consent"] in ("refused", "withdrawn") or data["objection_raised"]:
+            assert "reasons_for_overriding_objection" in required
+        if data["consent"] == "given":
+            assert "consent_given_by_and_when" in required
+        anonymised = decision == "share_part" and outcome.recommendation.value == "share_anonymised"
+        expect_ground = data["confidential"] and data["identifiable"] and not anonymised
+        assert ("confidentiality_ground" in required) == expect_ground
+        assert ("family_informed" in required) == (outcome.inform.value != "do_not_inform")
+    else:
+        assert not {"what_shared", "lawful_basis", "confidentiality_ground", "family_informed"} & required
+        assert not {"reasons_consent_not_sought", "reasons_for_overriding_objection"} & required
+    if outcome.advice_recommended and decision != "seek_advice_first":
+        assert "advice_sought" in required
+    if decision == "seek_advice_first":
+        assert "advice_sought_from" in required and "advice_sought" not in required
+    assert (wf.REASON_DIFFERS_FIELD in required) != wf.follows_recommendation(outcome, decision)
+
+
+@given(raw_answers(), st.sampled_from(sorted(SHARING_DECISIONS)), NO_CONSENT, st.sampled_from(["reasons", "basis"]))
+def test_sharing_without_consent_is_refused_without_the_reasons_or_the_legal_basis(
+    data: dict[str, Any], decision: str, consent: str, drop: str
+) -> None:
+    data = {**data, "consent": consent}
+    if consent != "not_sought":
+        data["consent_not_sought_reason"] = None
+    outcome = evaluate(parse_answers(data))
+    assert validate_decision(outcome, decision, FULL).fields == FULL  # complete: accepted
+    reason = "reasons_consent_not_sought" if consent == "not_sought" else "reasons_for_overriding_objection"
+    if drop == "reasons":
+        fields, expected = replace(FULL, **{reason: " "}), reason
+    else:
+        fields, expected = replace(FULL, lawful_basis=()), "lawful_basis"
+    with pytest.raises(ValidationError) as caught:
+        validate_decision(outcome, decision, fields)
+    assert caught.value.field == expected
+    assert "must be filled in" in caught.value.message
+
+
+@given(raw_answers(), st.sampled_from(["do_not_share", "seek_consent_first", "seek_advice_first"]))
+def test_a_decision_not_to_share_is_refused_without_a_rationale(data: dict[str, Any], decision: str) -> None:
+    outcome = evaluate(parse_answers(data))
+    with pytest.raises(ValidationError) as caught:
+        validate_decision(outcome, decision, replace(FULL, rationale="\n "))
+    assert caught.value.field == "rationale"
+    assert "Golden rule 7" in caught.value.message
+    assert validate_decision(outcome, decision, FULL).final_decision.value == decision
+
+
+@given(raw_answers(), st.sampled_from(FINAL_DECISIONS), st.sampled_from(["consent", "legal_requirement"]))
+def test_a_confidentiality_ground_the_answers_deny_is_refused(data: dict[str, Any], decision: str, ground: str) -> None:
+    """HM 2024: "you must be sure that one of the following conditions exists" - a record
+    naming consent nobody gave, or a legal requirement the answers deny, is refused."""
+    outcome = evaluate(parse_answers(data))
+    exists = data["consent"] == "given" if ground == "consent" else data["legal_requirement"]
+    fields = replace(FULL, confidentiality=ground)
+    if exists:
+        assert validate_decision(outcome, decision, fields).fields.confidentiality == ground
+        return
+    with pytest.raises(ValidationError) as caught:
+        validate_decision(outcome, decision, fields)
+    assert caught.value.field == "confidentiality"
+    assert "does not fit your answers" in caught.value.message
+    assert "one of the following conditions exists" in caught.value.message
+
+
+@given(raw_answers(), st.sampled_from(sorted(SHARING_DECISIONS)))
+def test_whether_the_family_was_told_is_recorded_with_when_or_why_not(data: dict[str, Any], decision: str) -> None:
+    """Appendix 1, question 6: "Inform the person to whom the information relates"; the
+    record says whether they were told, and when, or why not."""
+    outcome = evaluate(parse_answers(data))
+    if outcome.inform.value == "do_not_inform":
+        return
+    cases = [
+        (dict(informed="", informed_when="3 March"), "family_informed"),
+        (dict(informed="told_before", informed_when=""), "family_informed"),
+        (dict(informed="told_after", informed_when=" "), "family_informed"),
+        (dict(informed="not_yet", informed_when="", reason_not_informed=""), "family_informed"),
+        (dict(informed="not_told", reason_not_informed=""), "reason_not_informed"),
+    ]
+    for changes, field in cases:
+        with pytest.raises(ValidationError) as caught:
+            validate_decision(outcome, decision, replace(FULL, **changes))
+        assert caught.value.field == field, changes
+    for complete in (
+        dict(informed="told_before", informed_when="3 March"),
+        dict(informed="not_yet", informed_when="", reason_not_informed="Waiting for the strategy meeting"),
+        dict(informed="not_told", informed_when="", reason_not_informed="It could put the child at risk"),
+    ):
+        validate_decision(outcome, decision, replace(FULL, **complete))
+
+
+@given(raw_answers(), st.sampled_from(["share", "share_part", "do_not_share", "seek_consent_first"]))
+def test_recommended_advice_is_recorded_as_sought_or_why_not(data: dict[str, Any], decision: str) -> None:
+    """Golden rule 4: the record says from whom, when and what was advised - or why advice
+    was not sought, in a field of its own."""
+    outcome = evaluate(parse_answers(data))
+    if not outcome.advice_recommended:
+        return
+    for name in ("advice_sought_from", "advice_sought_at", "advice_given"):
+        with pytest.raises(ValidationError) as caught:
+            validate_decision(outcome, decision, replace(FULL, **{name: ""}))
+        assert caught.value.field == "advice_sought", name
+    not_sought = replace(FULL, advice_sought_from="", advice_sought_at="", advice_given="")
+    with pytest.raises(ValidationError) as caught:
+        validate_decision(outcome, decision, not_sought)
+    assert caught.value.field == "advice_sought"
+    validate_decision(outcome, decision, replace(not_sought, advice_not_sought_reason="Shared first in the emergency"))
+
+
+def test_seeking_advice_first_needs_who_is_being_asked_not_why_advice_was_not_sought() -> None:
+    outcome = evaluate(parse_answers({**VALID_NOT_SOUGHT, "concern": "possible_harm"}))
+    with pytest.raises(ValidationError) as caught:
+        validate_decision(
+            outcome, "seek_advice_first", replace(FULL, advice_sought_from="", advice_not_sought_reason="no time")
+        )
+    assert caught.value.field == wf.ADVICE_SOUGHT_FROM_FIELD
+    validate_decision(outcome, "seek_advice_first", replace(FULL, advice_sought_at="", advice_given=""))
 
 
 JSON_VALUES = st.recursive(
@@ -278,6 +470,10 @@ def test_core_properties_hold_for_every_combination_of_answers() -> None:
         assert out["inform"] in INFORM
         assert must <= set(RECORD_FIELDS)
         assert "rationale" in must
+        if out["advice_recommended"]:
+            assert "advice_sought" in must, data
+        if out["recommendation"] == "share" and data["confidential"]:
+            assert "confidentiality_ground" in must, data
         if out["recommendation"] in SHARING and data["consent"] != "given":
             assert "lawful_basis" in must, data
             if data["consent"] == "not_sought":

@@ -8,10 +8,14 @@ the words the rule relies on.
 from __future__ import annotations
 
 import json
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from desktop_app.domain import decision_rules as rules
 from desktop_app.domain import guidance as g
 from desktop_app.domain.decision_rules import (
     ANSWER_KEYS,
@@ -25,6 +29,9 @@ from desktop_app.domain.decision_rules import (
     parse_answers,
 )
 from desktop_app.errors import EXIT_ERROR, ValidationError
+
+REPO = Path(__file__).resolve().parents[2]
+GUIDANCE_DIR = Path(os.environ.get("CASENOTES_GUIDANCE_DIR") or REPO / "resources" / "guidance")
 
 HARM = ("possible_harm", "significant_harm", "immediate_risk")
 ALL_CONCERNS = ("wellbeing", *HARM)
@@ -58,6 +65,10 @@ def cites(outcome: Outcome, citation: g.Citation) -> bool:
     return citation in outcome.citations
 
 
+def note(outcome: Outcome, topic: str) -> str:
+    return next(f.note for f in outcome.findings if f.topic == topic)
+
+
 # --- Golden rule 6 and Appendix 1 question 6: who to share with --------------------
 
 
@@ -88,13 +99,29 @@ def test_emergency_with_wrong_recipient_points_to_999() -> None:
     assert "follow_up_rationale" in outcome.to_json()["must_record"]
 
 
-def test_legal_requirement_to_a_recipient_without_role_needs_advice() -> None:
+@pytest.mark.parametrize("concern", ALL_CONCERNS)
+def test_legal_requirement_to_a_recipient_without_role_needs_advice(concern: str) -> None:
     """Golden rule 6 against "legislation or a court order": the rules do not pick a side
-    silently; they recommend advice from the legal or governance lead (golden rule 4)."""
-    outcome = run(concern="wellbeing", recipient_has_safeguarding_role=False, legal_requirement=True)
+    silently. Buckinghamshire Appendix 1, question 2: "where appropriate take legal advice
+    in deciding whether or not to share the information"; golden rule 4 names who to ask.
+    The explanation says it is a question for legal advice or the DSL, not a decision to
+    ignore a legal requirement."""
+    outcome = run(concern=concern, recipient_has_safeguarding_role=False, legal_requirement=True)
     assert outcome.recommendation.value == "do_not_share"
     assert outcome.advice_recommended
     assert cites(outcome, g.GOLDEN_RULE_4_WHO)
+    assert cites(outcome, rules.BUCKS_Q2_LEGAL_ADVICE)
+    text = note(outcome, "recommendation")
+    assert "not a decision to ignore a legal requirement" in text
+    assert "legal advice" in text and "designated safeguarding lead" in text
+    assert "legal advice" in note(outcome, "advice_recommended")
+    assert "advice_sought" in outcome.to_json()["must_record"]
+
+
+def test_no_role_without_a_legal_requirement_does_not_mention_legal_advice() -> None:
+    outcome = run(concern="wellbeing", recipient_has_safeguarding_role=False)
+    assert "legal" not in note(outcome, "recommendation")
+    assert not cites(outcome, rules.BUCKS_Q2_LEGAL_ADVICE)
 
 
 # --- Appendix 1 questions 1 and 2: identifiable? would anonymised data do? ---------
@@ -117,6 +144,21 @@ def test_appendix_1_question_1_would_anonymous_data_suffice(concern: str) -> Non
     outcome = run(concern=concern, anonymised_would_suffice=True)
     assert outcome.recommendation.value == "share_anonymised"
     assert cites(outcome, g.BUCKS_Q1_ANONYMOUS)
+
+
+def test_emergency_anonymised_would_suffice_warns_not_to_delay_identifying_information() -> None:
+    """HM 2024, Emergencies: "Delays in sharing information may increase the risk of harm to
+    the child."; ICO step 9: "practitioners should not hesitate to share information in an
+    emergency". Anonymised is still recommended, with the caution beside it."""
+    outcome = run(concern="immediate_risk", anonymised_would_suffice=True)
+    assert outcome.recommendation.value == "share_anonymised"
+    text = note(outcome, "recommendation")
+    assert "emergency" in text and "Do not delay sharing identifying information" in text
+    assert cites(outcome, rules.HM_EMERGENCY_DELAYS)
+    assert cites(outcome, g.ICO_STEP_9_EMERGENCY)
+    calm = run(concern="significant_harm", anonymised_would_suffice=True)
+    assert "emergency" not in note(calm, "recommendation")
+    assert not cites(calm, rules.HM_EMERGENCY_DELAYS)
 
 
 def test_anonymised_would_suffice_is_ignored_when_nothing_identifies_anyone() -> None:
@@ -234,14 +276,63 @@ def test_golden_rule_3_overriding_objections_is_recorded(consent: str, concern: 
     assert cites(outcome, g.BUCKS_Q5_ADVICE)
 
 
-def test_objection_by_one_person_when_another_consented_needs_advice() -> None:
-    """Buckinghamshire Appendix 1, question 4: "in case where there is conflict between the
-    wishes of the parent and the child ... professionals should seek guidance from their
-    safeguarding lead"."""
+@pytest.mark.parametrize("confidential", [True, False])
+@pytest.mark.parametrize("sector", ["public", "voluntary", "private"])
+def test_early_help_objection_holds_sharing_back_even_with_consent(confidential: bool, sector: str) -> None:
+    """Golden rule 3: "you should consider overriding their objections if you believe sharing
+    the information is necessary to protect the child from harm" - at early help there is
+    no such harm. Buckinghamshire Appendix 1, question 4: "in case where there is conflict
+    between the wishes of the parent and the child ... professionals should seek guidance
+    from their safeguarding lead". So: not shared until the conflict is resolved (seek
+    consent, with advice), no confidentiality ground, and the explanation names the
+    objection."""
+    outcome = run(
+        concern="wellbeing",
+        consent="given",
+        objection_raised=True,
+        confidential=confidential,
+        organisation_sector=sector,
+    )
+    assert outcome.recommendation.value == "seek_consent"
+    assert not outcome.recommends_sharing
+    assert outcome.advice_recommended
+    assert outcome.confidentiality is None
+    assert outcome.inform.value == "before_sharing"
+    assert "objected" in note(outcome, "recommendation")
+    assert "objects although consent was given" in note(outcome, "advice_recommended")
+    for passage in (
+        g.BUCKS_Q4_CONFLICT,
+        g.GOLDEN_RULE_3_OBJECTIONS,
+        rules.BUCKS_Q4_WHOSE_CONSENT,
+        g.BUCKS_EARLY_HELP_CONSENT,
+    ):
+        assert cites(outcome, passage)
+    must = outcome.to_json()["must_record"]
+    assert "reasons_for_overriding_objection" not in must  # nothing is shared over it
+    assert "what_shared" not in must and "confidentiality_ground" not in must
+    assert {"rationale", "advice_sought"} <= set(must)
+
+
+def test_early_help_objection_with_consent_has_no_confidentiality_ground() -> None:
+    """Appendix 1, question 4: "Professionals need to consider whose consent should be
+    sought." With someone objecting, the consent given is not a ground to rely on."""
     outcome = run(concern="wellbeing", consent="given", objection_raised=True)
+    assert out(concern="wellbeing", consent="given", objection_raised=True)["confidentiality"] is None
+    assert "objects" in note(outcome, "confidentiality")
+    assert cites(outcome, rules.BUCKS_Q4_WHOSE_CONSENT)
+
+
+@pytest.mark.parametrize("concern", HARM)
+def test_objection_when_another_consented_at_risk_of_harm_is_overridden_and_recorded(concern: str) -> None:
+    """Golden rule 3 (overriding "to protect the child from harm") and HM 2024: "you must
+    record your reasons and the legal basis for doing so"; Appendix 1, question 4: seek
+    guidance in a conflict."""
+    outcome = run(concern=concern, consent="given", objection_raised=True)
+    assert outcome.recommendation.value == "share"
     assert outcome.advice_recommended
     assert cites(outcome, g.BUCKS_Q4_CONFLICT)
-    assert "reasons_for_overriding_objection" in outcome.to_json()["must_record"]
+    must = outcome.to_json()["must_record"]
+    assert {"reasons_for_overriding_objection", "lawful_basis", "advice_sought"} <= set(must)
 
 
 def test_clear_significant_harm_with_consent_needs_no_advice() -> None:
@@ -480,6 +571,96 @@ def test_appendix_1_question_7_record_what_with_whom_and_consent() -> None:
 
 
 @pytest.mark.parametrize(
+    ("changes", "ground"),
+    [
+        ({"consent": "given"}, "consent"),
+        ({"consent": "refused"}, "overriding_public_interest"),
+        ({"consent": "not_sought", "consent_not_sought_reason": "undue_delay"}, "overriding_public_interest"),
+        ({"concern": "wellbeing", "consent": "refused", "legal_requirement": True}, "legal_requirement"),
+    ],
+)
+def test_sharing_confidential_information_records_the_ground(changes: dict[str, Any], ground: str) -> None:
+    """HM 2024, common law duty of confidentiality: "if you believe it is necessary to share
+    confidential information, then you must be sure that one of the following conditions
+    exists"; the record names which."""
+    outcome = run(**changes)
+    assert outcome.recommendation.value == "share"
+    assert outcome.to_json()["confidentiality"] == ground
+    assert "confidentiality_ground" in outcome.to_json()["must_record"]
+    assert cites(outcome, rules.HM_CONFIDENTIALITY_CONDITIONS)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"confidential": False},
+        {"concern": "wellbeing", "consent": "refused"},  # not shared
+        {"identifiable": False},  # anonymised: the duty attaches to personal information
+        {"anonymised_would_suffice": True},
+    ],
+)
+def test_no_confidentiality_ground_to_record_without_identifiable_confidential_sharing(
+    changes: dict[str, Any],
+) -> None:
+    """HM 2024: the duty "applies when an individual shares personal information with you in
+    the expectation that this information will be kept confidential"; Appendix 1, question
+    2: anonymised information "can lawfully be shared as long as the purpose is
+    legitimate"."""
+    assert "confidentiality_ground" not in out(**changes)["must_record"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "inform"),
+    [({}, "before_sharing"), ({"concern": "immediate_risk"}, "after_sharing")],
+)
+def test_sharing_records_whether_the_family_was_told(changes: dict[str, Any], inform: str) -> None:
+    """Appendix 1, question 6: "Inform the person to whom the information relates ... if
+    professionals have not already and it is safe to do so."; golden rule 2."""
+    outcome = run(**changes)
+    data = outcome.to_json()
+    assert data["inform"] == inform
+    assert "family_informed" in data["must_record"]
+    assert "reason_not_informed" not in data["must_record"]
+    assert cites(outcome, g.BUCKS_Q6_INFORM)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"informing_would_increase_risk": True, "consent": "not_sought"},  # reason_not_informed instead
+        {"concern": "wellbeing", "consent": "refused"},  # not shared
+    ],
+)
+def test_no_family_informed_field_when_not_telling_them_or_not_sharing(changes: dict[str, Any]) -> None:
+    assert "family_informed" not in out(**changes)["must_record"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"concern": "possible_harm"},  # share
+        {"concern": "wellbeing", "consent": "given", "objection_raised": True},  # seek consent
+        {"recipient_has_safeguarding_role": False},  # do not share
+        {"concern": "immediate_risk", "consent": "refused"},  # emergency
+    ],
+)
+def test_golden_rule_4_when_advice_is_recommended_the_record_says_whether_it_was_sought(
+    changes: dict[str, Any],
+) -> None:
+    """Golden rule 4: "Seek advice promptly whenever you are uncertain"; Appendix 1,
+    question 4: sharing "should be recorded including ... the decision making process"."""
+    data = out(**changes)
+    assert data["advice_recommended"] is True
+    assert "advice_sought" in data["must_record"]
+
+
+def test_no_advice_field_when_advice_is_not_recommended() -> None:
+    data = out()
+    assert data["advice_recommended"] is False
+    assert "advice_sought" not in data["must_record"]
+
+
+@pytest.mark.parametrize(
     "changes",
     [
         {"recipient_has_safeguarding_role": False},
@@ -555,10 +736,26 @@ def test_to_json_has_every_contract_key_and_is_plain_json() -> None:
     ]
 
 
+KNOWN_CITATIONS = {*g.all_citations(), *rules.RULES_CITATIONS}
+
+
 def test_citations_are_unique_and_come_from_the_guidance_module() -> None:
     outcome = run(concern="immediate_risk", consent="refused", special_category=True)
     assert len(outcome.citations) == len(set(outcome.citations))
-    assert set(outcome.citations) <= set(g.all_citations())
+    assert set(outcome.citations) <= KNOWN_CITATIONS
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("citation", rules.RULES_CITATIONS, ids=lambda c: c.text[:40])
+def test_the_rules_own_passages_are_verbatim(citation: g.Citation) -> None:
+    """The passages defined beside the rules are quoted exactly, like those in guidance.py."""
+    source = _normalise((GUIDANCE_DIR / g.SOURCE_FILES[citation.document]).read_text(encoding="utf-8"))
+    assert _normalise(citation.text) in source, citation.text
+    assert 5 <= len(citation.text) <= 400 and citation.rule.strip()
+    assert citation not in g.all_citations()  # defined once, not twice
 
 
 def test_evaluate_is_pure_and_repeatable() -> None:

@@ -12,6 +12,9 @@ from desktop_app.domain import guidance as g
 from desktop_app.domain import wizard_flow as wf
 from desktop_app.domain.decision_rules import (
     ANSWER_KEYS,
+    HM_CONFIDENTIALITY_CONDITIONS,
+    HM_EMERGENCY_DELAYS,
+    RULES_CITATIONS,
     Concern,
     Consent,
     ConsentNotSoughtReason,
@@ -339,5 +342,90 @@ def test_record_field_requirements_are_labelled_cited_and_unique() -> None:
         assert len(fields(requirements)) == len(set(fields(requirements)))
         for r in requirements:
             assert r.label.strip()
-            assert r.citation in g.all_citations()
+            assert r.citation in {*g.all_citations(), *RULES_CITATIONS}
     assert set(wf.RECORD_FIELD_LABELS) >= {f.value for f in RecordField}
+
+
+# --- Gaps closed: objections at early help, the confidentiality ground, informing, advice --
+
+
+def test_early_help_objection_decisions() -> None:
+    """Golden rule 3 overrides an objection only "to protect the child from harm"; at early
+    help the recommendation is to resolve it first (Appendix 1, question 4). Seeking
+    consent or advice first follows it; sharing anyway differs and must record why, with
+    the reasons for overriding the objection and who consented."""
+    result = outcome(concern="wellbeing", consent="given", objection_raised=True)
+    assert result.recommendation.value == "seek_consent"
+    assert wf.follows_recommendation(result, "seek_consent_first")
+    assert wf.follows_recommendation(result, "seek_advice_first")
+    assert not wf.follows_recommendation(result, "share")
+    got = fields(wf.required_record_fields(result, "share"))
+    for needed in (
+        "reasons_for_overriding_objection",
+        "consent_given_by_and_when",
+        "lawful_basis",
+        "confidentiality_ground",
+        "family_informed",
+        "advice_sought",
+        wf.REASON_DIFFERS_FIELD,
+    ):
+        assert needed in got
+    waiting = fields(wf.required_record_fields(result, "seek_consent_first"))
+    assert "rationale" in waiting and "advice_sought" in waiting
+    assert "reasons_for_overriding_objection" not in waiting
+
+
+def test_confidentiality_ground_follows_the_practitioners_decision() -> None:
+    """HM 2024: "if you believe it is necessary to share confidential information, then you
+    must be sure that one of the following conditions exists"."""
+    result = outcome(concern="wellbeing", consent="not_sought")  # seek consent: no ground yet
+    assert result.confidentiality is None
+    requirements = wf.required_record_fields(result, "share")
+    ground = next(r for r in requirements if r.field == "confidentiality_ground")
+    assert ground.citation == HM_CONFIDENTIALITY_CONDITIONS
+    assert "overriding public interest" in ground.label
+    assert "confidentiality_ground" not in fields(wf.required_record_fields(result, "do_not_share"))
+    assert "confidentiality_ground" not in fields(wf.required_record_fields(outcome(confidential=False), "share"))
+
+
+def test_share_part_of_anonymised_information_needs_no_confidentiality_ground() -> None:
+    """Appendix 1, question 2: anonymised information "can lawfully be shared as long as
+    the purpose is legitimate"; sharing in full when anonymised would do needs the ground."""
+    result = outcome(anonymised_would_suffice=True)
+    assert "confidentiality_ground" not in fields(wf.required_record_fields(result, "share_part"))
+    assert "confidentiality_ground" in fields(wf.required_record_fields(result, "share"))
+
+
+def test_informing_is_recorded_for_decisions_to_share() -> None:
+    """Appendix 1, question 6: "Inform the person to whom the information relates"."""
+    result = outcome()
+    assert result.inform.value == "before_sharing"
+    informed = next(r for r in wf.required_record_fields(result, "share_part") if r.field == "family_informed")
+    assert informed.citation == g.BUCKS_Q6_INFORM and "when" in informed.label
+    assert "family_informed" not in fields(wf.required_record_fields(result, "do_not_share"))
+    unsafe = outcome(informing_would_increase_risk=True)
+    got = fields(wf.required_record_fields(unsafe, "share"))
+    assert "reason_not_informed" in got and "family_informed" not in got
+
+
+def test_advice_recommended_is_recorded_unless_advice_is_the_decision() -> None:
+    result = outcome(concern="possible_harm")
+    for decision in ("share", "share_part", "do_not_share", "seek_consent_first"):
+        assert "advice_sought" in fields(wf.required_record_fields(result, decision)), decision
+    first = fields(wf.required_record_fields(result, "seek_advice_first"))
+    assert wf.ADVICE_SOUGHT_FROM_FIELD in first and "advice_sought" not in first
+    assert "advice_sought" not in fields(wf.required_record_fields(outcome(), "share"))
+
+
+def test_emergency_sharing_when_anonymised_would_do_is_cautioned_not_to_delay() -> None:
+    """HM 2024, Emergencies: "Delays in sharing information may increase the risk of harm to
+    the child."."""
+    result = outcome(concern="immediate_risk", anonymised_would_suffice=True)
+    for decision in ("share", "share_part"):
+        assert any(c is HM_EMERGENCY_DELAYS for _, c in wf.decision_cautions(result, decision))
+    calm = outcome(anonymised_would_suffice=True)
+    assert not any(c is HM_EMERGENCY_DELAYS for _, c in wf.decision_cautions(calm, "share"))
+
+
+def test_objection_question_says_early_help_objections_hold_sharing_back() -> None:
+    assert "until it is resolved" in wf.question("objection_raised").help
