@@ -1,5 +1,5 @@
 """``emergency`` (record a share made in an emergency) and ``pending`` (list the follow-ups
-still to write up).
+still to write up, after linking any write-up that was saved but never linked).
 
 The case must exist, unless ``--create-case --child NAME`` says to open it: a mistyped
 reference must not quietly create a second case for the same child in an emergency.
@@ -168,10 +168,19 @@ def cmd_pending(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     folder, vault = _open(args)
     try:
+        # A write-up saved but never linked (the application stopped between saving the
+        # decision and linking it) is not outstanding: link it first, as the window does.
+        linked = service.link_saved_write_ups(vault, now)
         shares = service.outstanding_follow_ups(vault, now)
     finally:
         vault.close()
         folder.release()
+    for share in linked:
+        print(
+            f"note: the write-up of the emergency share with {share.who} ({share.case_reference}) was saved "
+            f"but not linked; it is now linked to decision record {share.completed_decision_id}.",
+            file=sys.stderr,
+        )
     if args.json:
         print_json([share_json(share, now) for share in shares])
         return EXIT_OK

@@ -17,8 +17,10 @@ No SQL and no Qt here.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -181,6 +183,122 @@ def make_summary(what: str, why: str) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rstrip() + "…"
 
 
+# -- a capture not yet recorded -------------------------------------------------------------
+
+# What typing is kept, per field. Generous (nothing typed should be lost) but bounded,
+# so a runaway paste cannot fill the vault every few seconds.
+MAX_KEPT_LINE_BYTES = 64 * 1024
+MAX_KEPT_WHAT_BYTES = 256 * 1024
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_KEPT_TEXT_FIELDS = (
+    "new_reference",
+    "new_child",
+    "shared_with_organisation",
+    "shared_with_person",
+    "shared_with_contact",
+    "how",
+    "what",
+    "why",
+)
+
+
+@dataclass(frozen=True)
+class UnfinishedCapture:
+    """What was typed in the emergency form but not yet recorded.
+
+    The form keeps it, encrypted in the vault, a few seconds after each change and when
+    the vault locks (the form is destroyed with everything else that shows a record), and
+    it is offered back after unlock. It is not a record: nothing is checked beyond what
+    can be stored, so nothing typed is lost, and it goes when the share is recorded (in
+    the same transaction) or the practitioner closes the form and chooses to lose it.
+
+    ``token`` names one kept capture (each form keeps its own, so two can never
+    overwrite each other); "" until first kept. ``case_id`` is the case chosen, or None;
+    ``new_case`` means "New case" was chosen (with ``new_reference``/``new_child``).
+    ``shared_at`` is the time in the form (UTC), ``kept_at`` when it was last kept.
+    """
+
+    token: str = ""
+    case_id: int | None = None
+    new_case: bool = False
+    new_reference: str = ""
+    new_child: str = ""
+    shared_with_organisation: str = ""
+    shared_with_person: str = ""
+    shared_with_contact: str = ""
+    how: str = ""
+    what: str = ""
+    why: str = ""
+    shared_at: datetime | None = None
+    kept_at: datetime | None = None
+
+    @property
+    def has_content(self) -> bool:
+        """Anything typed (a case chosen or a 'how' picked alone is not worth keeping)."""
+        return any(getattr(self, name).strip() for name in _KEPT_TEXT_FIELDS if name != "how")
+
+    @property
+    def who(self) -> str:
+        return describe_recipient(self.shared_with_organisation.strip(), self.shared_with_person.strip())
+
+    def to_json(self) -> str:
+        data: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("shared_at", "kept_at"):
+            moment = getattr(self, name)
+            data[name] = follow_up.utc(moment).isoformat() if moment is not None else None
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> UnfinishedCapture | None:
+        """The kept capture, or None if the stored text cannot be read as one."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        try:
+            values: dict[str, Any] = {name: str(data.get(name) or "") for name in ("token", *_KEPT_TEXT_FIELDS)}
+            case_id = data.get("case_id")
+            values["case_id"] = case_id if isinstance(case_id, int) and not isinstance(case_id, bool) else None
+            values["new_case"] = data.get("new_case") is True
+            for name in ("shared_at", "kept_at"):
+                raw = data.get(name)
+                values[name] = follow_up.utc(datetime.fromisoformat(raw)) if isinstance(raw, str) and raw else None
+        except ValueError:
+            return None
+        return cls(**values)
+
+
+def check_unfinished(capture: UnfinishedCapture) -> UnfinishedCapture:
+    """The capture as it can be stored, or a ValidationError if a field is far too long.
+
+    Text is kept exactly as typed, except that characters that cannot be stored at all
+    (lone surrogates from a broken paste) become U+FFFD.
+    """
+    changed: dict[str, Any] = {}
+    for name in _KEPT_TEXT_FIELDS:
+        value = getattr(capture, name)
+        if not isinstance(value, str):
+            raise ValidationError(f"What was typed in the emergency form ({name}) must be text.", field=name)
+        limit = MAX_KEPT_WHAT_BYTES if name == "what" else MAX_KEPT_LINE_BYTES
+        kept = _LONE_SURROGATE.sub("\ufffd", value)
+        if len(kept.encode("utf-8")) > limit:
+            raise ValidationError(
+                f"What is typed in one field of the emergency form is too long to keep as a draft "
+                f"(more than {limit // 1024} KB).",
+                field=name,
+                advice="Shorten it: the form is for a brief capture; the full account goes in the write-up.",
+            )
+        if kept != value:
+            changed[name] = kept
+    for name in ("shared_at", "kept_at"):
+        moment = getattr(capture, name)
+        if moment is not None and (not isinstance(moment, datetime) or moment.utcoffset() is None):
+            raise ValueError(f"{name} must be an aware datetime")
+    return replace(capture, **changed) if changed else capture
+
+
 # -- a stored emergency share --------------------------------------------------------------
 
 
@@ -305,6 +423,15 @@ def notification_text(urgency: Urgency) -> str:
             )
         case _:
             return "An emergency share needs writing up."
+
+
+def locked_notification_text(count: int = 1) -> str:
+    """The notification for a deadline that passes while the vault is locked. It names
+    no child, case or recipient: it shows over a locked application, and the application
+    keeps nothing but the due times while locked, so it could not name them anyway."""
+    if count <= 1:
+        return "An emergency share's write-up is now overdue. Unlock to document it."
+    return f"{count} emergency shares' write-ups are now overdue. Unlock to document them."
 
 
 def next_escalation(shares: Collection[EmergencyShare], now: datetime) -> datetime | None:

@@ -9,6 +9,11 @@
 * ``mark_in_error`` is the only other way a follow-up stops being outstanding: with a
   reason, audited, and still listed. There is no way to dismiss or delete one.
 * ``oversight`` is the safeguarding lead's view of every emergency share.
+* ``keep_unfinished_capture`` / ``unfinished_captures`` / ``discard_unfinished_capture``:
+  what is typed in the form before it is recorded, kept encrypted in the vault so a lock
+  or a crash loses nothing. Like note drafts, these are not records and not audited (they
+  change every few seconds); recording the share deletes its kept capture in the same
+  transaction.
 
 Audit details hold ids, codes, times and SHA-256 fingerprints, never the text or names.
 All of these run on the UI's background thread and never touch Qt.
@@ -17,8 +22,10 @@ All of these run on the UI's background thread and never touch Qt.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -31,6 +38,8 @@ from desktop_app.domain.emergency import (
     EmergencyShare,
     NewCase,
     OversightFilters,
+    UnfinishedCapture,
+    check_unfinished,
     decision_prefill,
     make_summary,
     order_open,
@@ -53,7 +62,9 @@ Connection = Any  # a sqlcipher3 connection
 __all__ = [
     "complete_follow_up",
     "decision_prefill_for",
+    "discard_unfinished_capture",
     "get_share",
+    "keep_unfinished_capture",
     "link_saved_write_ups",
     "mark_in_error",
     "next_escalation",
@@ -62,6 +73,7 @@ __all__ = [
     "policy_deadline_hours",
     "record_emergency_share",
     "shares_for_case",
+    "unfinished_captures",
 ]
 
 
@@ -127,11 +139,13 @@ def record_emergency_share(
     create_case: NewCase | None = None,
     deadline_hours: int | None = follow_up.DEFAULT_DEADLINE_HOURS,
     now: datetime | None = None,
+    unfinished_token: str | None = None,
 ) -> EmergencyShare:
     """Record an emergency share and its follow-up, due ``deadline_hours`` after it was
     shared (elapsed hours, bounded to 1–168). Either ``capture.case_id`` names an existing
     case, or ``create_case`` opens a minimal one (reference and child's name) in the same
-    transaction."""
+    transaction. ``unfinished_token`` names the form's kept capture, deleted in the same
+    transaction: never both the record and the draft, never neither."""
     current = _now(now)
     valid = validate_capture(capture, now=current)
     new_case = validate_new_case(create_case) if create_case is not None else None
@@ -182,7 +196,48 @@ def record_emergency_share(
             },
             at=current.isoformat(timespec="microseconds"),
         )
+        if unfinished_token:
+            emergency_store.drop_unfinished(conn, unfinished_token)
         return _require_share(conn, share_id)
+
+
+# -- what is typed before it is recorded ---------------------------------------------------------
+
+
+def keep_unfinished_capture(
+    vault: OpenVault, capture: UnfinishedCapture, *, now: datetime | None = None
+) -> UnfinishedCapture:
+    """Keep what is typed in the emergency form (overwriting this form's earlier copy,
+    named by ``capture.token``; a new token when it is ""). Returns it as kept, with its
+    token and ``kept_at``. Refuses only a field far too long to be a brief capture."""
+    kept = replace(
+        check_unfinished(capture),
+        token=capture.token or secrets.token_hex(8),
+        kept_at=_now(now).replace(microsecond=0),
+    )
+    with _writing(vault, "keeping what you typed in the emergency form") as conn:
+        emergency_store.keep_unfinished(conn, kept.token, kept.to_json())
+    return kept
+
+
+def unfinished_captures(vault: OpenVault) -> list[UnfinishedCapture]:
+    """Captures typed but not recorded (left by a lock or a crash), most recent first.
+    One that cannot be read is skipped (SQLCipher's page checks make that unlikely)."""
+    with _reading(vault) as conn:
+        rows = emergency_store.list_unfinished(conn)
+    found = []
+    for token, text in rows:
+        capture = UnfinishedCapture.from_json(text)
+        if capture is not None:
+            found.append(replace(capture, token=token))
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(found, key=lambda c: (c.kept_at or oldest, c.token), reverse=True)
+
+
+def discard_unfinished_capture(vault: OpenVault, token: str) -> None:
+    """Throw a kept capture away (the practitioner chose to lose it)."""
+    with _writing(vault, "discarding what was typed in the emergency form") as conn:
+        emergency_store.drop_unfinished(conn, token)
 
 
 # -- reading ---------------------------------------------------------------------------------

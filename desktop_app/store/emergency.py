@@ -208,6 +208,34 @@ def list_for_case(conn: Connection, case_id: int) -> list[EmergencyShare]:
     return [_share(row) for row in rows]
 
 
+# -- captures not yet recorded -----------------------------------------------------------
+#
+# What is typed in the emergency form, kept through a lock or a crash (see
+# ``domain.emergency.UnfinishedCapture``): one row per form in ``emergency_captures``
+# (migration 8), encrypted like everything in the vault.
+
+
+def keep_unfinished(conn: Connection, token: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO emergency_captures (token, payload) VALUES (?, ?) "
+        "ON CONFLICT(token) DO UPDATE SET payload = excluded.payload, "
+        "kept_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        (token, value),
+    )
+
+
+def list_unfinished(conn: Connection) -> list[tuple[str, str]]:
+    """Every kept capture as (token, stored text), in no particular order."""
+    rows = conn.execute("SELECT token, payload FROM emergency_captures").fetchall()
+    return [(str(token), str(payload)) for token, payload in rows]
+
+
+def drop_unfinished(conn: Connection, token: str) -> bool:
+    """Delete one kept capture (its pages are overwritten: ``secure_delete`` is on)."""
+    cursor = conn.execute("DELETE FROM emergency_captures WHERE token = ?", (token,))
+    return bool(cursor.rowcount)
+
+
 # -- chronology ------------------------------------------------------------------------
 
 

@@ -16,7 +16,15 @@ adds:
   no names in it) if there is a tray, and always an alert in the window.
 * **Document now**: the decision wizard, pre-filled from the capture; when it saves the
   decision record, the follow-up is linked to it.
-* **Oversight** of every emergency share for the safeguarding lead.
+* **Oversight** of every emergency share for the safeguarding lead; a written-up share
+  opened from there (or the chronology) offers "Export what was shared…", the export
+  extension's share packet under the write-up's decision record.
+* **Nothing typed is lost**: the form keeps what is typed in the vault as it goes and
+  when the vault locks (``workspace.locking``); after unlock, before the list, a capture
+  left by a lock or a crash is offered back in the form to finish.
+* **While locked** (``LockedReminder``, owned by the main window, which outlives the
+  workspace): only the due times of the open follow-ups and how many there were are kept
+  in memory, and a deadline that passes still gives a notification that names no one.
 
 All vault access goes through ``workspace.runner``; every dialog is a child of the
 workspace, so a lock destroys it.
@@ -29,6 +37,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QStyle, QSystemTrayIcon, QWidget
@@ -37,7 +46,9 @@ from desktop_app.domain import follow_up
 from desktop_app.domain.emergency import (
     DecisionPrefill,
     EmergencyShare,
+    UnfinishedCapture,
     local_text,
+    locked_notification_text,
     next_escalation,
     notification_text,
     order_open,
@@ -59,12 +70,15 @@ CHRONOLOGY_KIND = "emergency_share"
 TICK_MS = 60_000
 RELOAD_EVERY_TICKS = 5  # look in the store again every five minutes (write-ups saved elsewhere)
 MAX_TIMER_MS = 6 * 60 * 60 * 1000  # re-check at least every 6 hours; the tick covers the rest
+LOCKED_CHECK_MS = 60_000  # while locked, look at the wall clock at least once a minute (suspend, clock changes)
+LOCKED_REMINDER_NAME = "emergency-locked-reminder"
 
 WizardOpener = Callable[[Any, DecisionPrefill, Callable[[Any], None]], None]
 
 
 def install(workspace: Any) -> None:
     """Add the emergency path to a freshly built workspace (see the module docstring)."""
+    LockedReminder.of(workspace.window).clear()  # unlocked: the workspace's own reminders take over
     feature = EmergencyFeature(workspace)
     workspace.emergency = feature  # keeps a handle for tests and for the workspace itself
 
@@ -96,6 +110,103 @@ def _nothing() -> None:
     return None
 
 
+def _tray_icon(window: QWidget, parent: QObject) -> QSystemTrayIcon:
+    icon = window.windowIcon()
+    if icon.isNull():
+        icon = window.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+    tray = QSystemTrayIcon(QIcon(icon), parent)
+    tray.setToolTip("Safeguarding Case Notes")
+    return tray
+
+
+class LockedReminder(QObject):
+    """Deadlines that pass while the vault is locked.
+
+    The workspace, its reminders and every record go at a lock; this object belongs to
+    the main window instead and is handed, at each lock, only the due times of the open
+    follow-ups and how many were open: no names, case references, recipients or ids. At
+    each due time it gives a desktop notification (if there is a system tray), flashes
+    the window in the task bar and shows the same words over the unlock screen, none of
+    which names anyone. The next unlock clears it (the workspace's own reminders and the
+    list at unlock take over).
+    """
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName(LOCKED_REMINDER_NAME)
+        self.window = window
+        self.due_times: list[datetime] = []  # aware UTC, still to come, soonest first
+        self.open_count = 0
+        self.notified: list[str] = []  # what was said (for tests; never names anyone)
+        self.tray: QSystemTrayIcon | None = None
+        self._posted_notice = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.check)
+
+    @classmethod
+    def of(cls, window: QWidget) -> LockedReminder:
+        """The window's reminder (made the first time it is asked for)."""
+        found = window.findChild(cls, LOCKED_REMINDER_NAME)
+        return found if isinstance(found, cls) else cls(window)
+
+    def arm(self, due_times: list[datetime], open_count: int, now: datetime | None = None) -> None:
+        """Keep these due times (the ones still to come) until the next unlock."""
+        current = now or datetime.now(UTC)
+        self.due_times = sorted(moment for moment in due_times if moment > current)
+        self.open_count = open_count
+        self._schedule(current)
+
+    def clear(self) -> None:
+        self.timer.stop()
+        self.due_times = []
+        self.open_count = 0
+        if self.tray is not None:
+            self.tray.hide()
+        if self._posted_notice:
+            self._posted_notice = False
+            notice = getattr(self.window, "notice", None)
+            if notice is not None:
+                notice.clear()
+
+    def _schedule(self, now: datetime) -> None:
+        self.timer.stop()
+        if not self.due_times:
+            return
+        ms = int((self.due_times[0] - now).total_seconds() * 1000) + 200
+        self.timer.start(max(200, min(ms, LOCKED_CHECK_MS)))
+
+    def check(self, now: datetime | None = None) -> None:
+        """Notify for every due time now passed; wait for the next (or a minute)."""
+        if getattr(self.window, "vault", None) is not None:
+            self.clear()  # unlocked meanwhile: the workspace reminds
+            return
+        current = now or datetime.now(UTC)
+        passed = [moment for moment in self.due_times if moment <= current]
+        self.due_times = [moment for moment in self.due_times if moment > current]
+        if passed:
+            self.notify(len(passed))
+        self._schedule(current)
+
+    def notify(self, count: int) -> None:
+        text = locked_notification_text(count)
+        self.notified.append(text)
+        QApplication.alert(self.window)
+        notice = getattr(self.window, "notice", None)
+        if notice is not None:
+            notice.show_message("warning", text)
+            self._posted_notice = True
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if self.tray is None:
+                self.tray = _tray_icon(self.window, self)
+            noun = "write-up" if self.open_count == 1 else "write-ups"
+            self.tray.setToolTip(f"Safeguarding Case Notes (locked): {self.open_count} emergency {noun} to do")
+            self.tray.show()
+            self.tray.showMessage(
+                "Emergency share: write-up overdue", text, QSystemTrayIcon.MessageIcon.Warning, 30_000
+            )
+
+
 def _drop_banner(layout: Any, banner: QWidget) -> None:
     """Take the banner away with its workspace (the window also clears banners on lock)."""
     try:
@@ -120,8 +231,11 @@ class EmergencyFeature(QObject):
         self.unlock_list_shown = False
         self.dialog: EmergencyDialog | None = None
         self.list_dialog: FollowUpListDialog | None = None
+        self.details_dialog: ShareDetailsDialog | None = None
         self.tray: QSystemTrayIcon | None = None
         self.alerts: list[str] = []  # in-window alerts given (for tests and the status bar)
+        self.unfinished: list[UnfinishedCapture] = []  # captures left by a lock or a crash
+        self._list_after_form = False  # at unlock: the list waits for the offered capture
 
         self._build_actions()
         self.banner = FollowUpBanner()
@@ -143,6 +257,7 @@ class EmergencyFeature(QObject):
 
         locking = getattr(workspace, "locking", None)
         if locking is not None:
+            locking.connect(self._keep_typing)
             locking.connect(self._stop)
         case_changed = getattr(workspace, "case_changed", None)
         if case_changed is not None:
@@ -168,12 +283,12 @@ class EmergencyFeature(QObject):
         font = self.share_action.font()
         font.setBold(True)
         self.share_action.setFont(font)
-        self.share_action.triggered.connect(self.share_now)
+        self.share_action.triggered.connect(lambda _checked=False: self.share_now())
         self.workspace.add_toolbar_action(self.share_action)
         self._make_toolbar_button_prominent()
 
         self.case_share_action = QAction(icon, "Share now (emergency) for this case…", self.workspace)
-        self.case_share_action.triggered.connect(self.share_now)
+        self.case_share_action.triggered.connect(lambda _checked=False: self.share_now())
         self.workspace.add_case_action(self.case_share_action)
 
         self.follow_ups_action = QAction("Emergency shares to &write up…", self.workspace)
@@ -203,12 +318,19 @@ class EmergencyFeature(QObject):
         )
         button.setAccessibleName(f"Share now, emergency ({SHARE_NOW_KEYS})")
 
+    def _keep_typing(self) -> None:
+        """Locking: queue a save of what is typed in the form (before the connection closes)."""
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
+            self.dialog.keep_now()
+
     def _stop(self) -> None:
-        """Locking: no more reminders from this workspace; the tray icon goes too."""
+        """Locking: no more reminders from this workspace; the tray icon goes too. The
+        window's ``LockedReminder`` keeps the due times (only those) until the unlock."""
         self.tick.stop()
         self.alarm.stop()
         if self.tray is not None:
             self.tray.hide()
+        LockedReminder.of(self.window).arm([share.due_at for share in self.shares], len(self.shares))
 
     def current_case_id(self) -> int | None:
         getter = getattr(self.workspace, "current_case_id", None)
@@ -223,9 +345,16 @@ class EmergencyFeature(QObject):
             return follow_up.deadline_hours(hours)
         return follow_up.DEFAULT_DEADLINE_HOURS
 
-    def share_now(self) -> None:
-        """Open the emergency form at once (or bring it back if it is already open)."""
+    def share_now(self, unfinished: UnfinishedCapture | None = None) -> None:
+        """Open the emergency form at once (or bring it back if it is already open).
+
+        ``unfinished``: a capture kept before a lock or a crash, to finish. Without one,
+        the form still takes back a kept capture that no form holds, if nothing has been
+        typed in it by the time the cases arrive (so no kept capture is ever stranded).
+        """
         if self.dialog is not None and self.dialog.isVisible():
+            if unfinished is not None and not self.dialog.has_typing() and not self.dialog.kept_token:
+                self.dialog.restore(unfinished)
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
@@ -236,9 +365,13 @@ class EmergencyFeature(QObject):
             self.vault,
             current_case_id=self.current_case_id(),
             deadline_hours=self.deadline_hours(),
+            unfinished=unfinished,
             parent=self.workspace,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        lock_action = getattr(self.window, "lock_action", None)
+        if isinstance(lock_action, QAction):
+            dialog.addAction(lock_action)  # Ctrl+L locks from the form too (and keeps what is typed)
         dialog.saved.connect(self._shared)
         dialog.finished.connect(lambda *_: self._dialog_gone(dialog))
         self.dialog = dialog
@@ -246,15 +379,28 @@ class EmergencyFeature(QObject):
         vault = self.vault
         from desktop_app.services import case_records
 
-        self.runner.submit(
-            lambda: [s.case for s in case_records.list_cases(vault, limit=10_000)],
-            lambda cases: dialog.set_cases(cases) if self.dialog is dialog else None,
-            dialog.show_error,
-        )
+        def work() -> tuple[list[Any], list[UnfinishedCapture]]:
+            cases = [s.case for s in case_records.list_cases(vault, limit=10_000)]
+            return cases, emergency_service.unfinished_captures(vault)
+
+        def arrived(result: tuple[list[Any], list[UnfinishedCapture]]) -> None:
+            cases, kept = result
+            if self.dialog is not dialog:
+                return
+            if not dialog.kept_token and not dialog.has_typing() and kept:
+                dialog.restore(kept[0])
+            dialog.set_cases(cases)
+
+        self.runner.submit(work, arrived, dialog.show_error)
 
     def _dialog_gone(self, dialog: EmergencyDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
+        if self._list_after_form:
+            # At unlock the form came first (a capture to finish); now the next kept
+            # capture, if any, then the list of follow-ups.
+            self._list_after_form = False
+            self.reload(show_unlock_list=True)
 
     def _shared(self, share: EmergencyShare) -> None:
         now = datetime.now(UTC)
@@ -276,20 +422,28 @@ class EmergencyFeature(QObject):
     def reload(self, *, show_unlock_list: bool = False) -> None:
         vault = self.vault
 
-        def work() -> tuple[list[EmergencyShare], list[EmergencyShare]]:
+        def work() -> tuple[list[EmergencyShare], list[EmergencyShare], list[UnfinishedCapture]]:
             linked = emergency_service.link_saved_write_ups(vault)
-            return linked, emergency_service.outstanding_follow_ups(vault)
+            return (
+                linked,
+                emergency_service.outstanding_follow_ups(vault),
+                emergency_service.unfinished_captures(vault),
+            )
 
         self.runner.submit(work, lambda result: self._loaded(result, show_unlock_list), self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.workspace.show_error(exc)
 
-    def _loaded(self, result: tuple[list[EmergencyShare], list[EmergencyShare]], show_unlock_list: bool) -> None:
-        linked, shares = result
+    def _loaded(
+        self,
+        result: tuple[list[EmergencyShare], list[EmergencyShare], list[UnfinishedCapture]],
+        show_unlock_list: bool,
+    ) -> None:
+        linked, shares, unfinished = result
         now = datetime.now(UTC)
-        first_load = not self.loaded
         self.loaded = True
+        self.unfinished = unfinished
         for share in linked:
             self.workspace.show_message(
                 "info",
@@ -309,11 +463,21 @@ class EmergencyFeature(QObject):
                 self.list_dialog.set_shares(self.shares, now)
             else:
                 self.list_dialog.reject()
-        if show_unlock_list and first_load and self.shares and not self.unlock_list_shown:
+        if not show_unlock_list or self.unlock_list_shown:
+            return
+        # The store thread runs jobs in order: showing the form or the list after a no-op
+        # queued now puts it above whatever else the workspace opens with the results of
+        # its own unlock-time work (say, the unsaved drafts), so it is the first thing to
+        # answer. A capture left by a lock comes first: it is not yet a record at all.
+        held = self.dialog.kept_token if self.dialog is not None else ""
+        waiting = [capture for capture in unfinished if capture.token != held]
+        if waiting and (self.dialog is None or not self.dialog.has_typing()):
+            self._list_after_form = True
+            self.runner.submit(_nothing, lambda _: self.share_now(waiting[0]), self._failed)
+        elif self.shares and self.dialog is not None:
+            self._list_after_form = True  # the form being typed in first; the list when it closes
+        elif self.shares:
             self.unlock_list_shown = True
-            # The store thread runs jobs in order: showing the list after a no-op queued now
-            # puts it above whatever else the workspace opens with the results of its own
-            # unlock-time work (say, the unsaved drafts), so it is the first thing to answer.
             self.runner.submit(_nothing, lambda _: self.show_list(at_unlock=True), self._failed)
 
     def _arm(self, now: datetime) -> None:
@@ -357,11 +521,7 @@ class EmergencyFeature(QObject):
         QApplication.alert(self.window)
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:
-                icon = self.window.windowIcon()
-                if icon.isNull():
-                    icon = self.workspace.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-                self.tray = QSystemTrayIcon(QIcon(icon), self.workspace)
-                self.tray.setToolTip("Safeguarding Case Notes")
+                self.tray = _tray_icon(self.window, self.workspace)
                 self.tray.activated.connect(lambda *_: self._bring_to_front())
                 self.tray.messageClicked.connect(self._bring_to_front)
                 self.tray.show()
@@ -389,7 +549,7 @@ class EmergencyFeature(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.document_requested.connect(self.document)
         dialog.in_error_requested.connect(self.mark_in_error)
-        dialog.share_now_requested.connect(self.share_now)
+        dialog.share_now_requested.connect(lambda: self.share_now())
         dialog.finished.connect(lambda *_: self._list_gone(dialog))
         self.list_dialog = dialog
         dialog.open()
@@ -466,11 +626,53 @@ class EmergencyFeature(QObject):
 
     def _show_share(self, share: EmergencyShare) -> None:
         parent: QWidget = self.workspace
-        dialog = ShareDetailsDialog(share, datetime.now(UTC), parent)
+        dialog = ShareDetailsDialog(share, datetime.now(UTC), parent, can_export=self._exporter() is not None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.document_requested.connect(self.document)
         dialog.in_error_requested.connect(self.mark_in_error)
+        dialog.export_requested.connect(self.export_shared)
+        self.details_dialog = dialog
         dialog.open()
+
+    # -- exporting what was shared ---------------------------------------------------------------
+    def _exporter(self) -> Callable[[int], Any] | None:
+        """The export extension's entry point (installed after this one), if present."""
+        exports = getattr(self.workspace, "exports", None)
+        export_packet = getattr(exports, "export_packet", None)
+        return export_packet if callable(export_packet) else None
+
+    def export_shared(self, share_id: int) -> None:
+        """Build a share packet under the decision record that wrote this share up: what
+        was shared, documented, can then go to the recipient in writing."""
+        vault = self.vault
+        self.runner.submit(lambda: emergency_service.get_share(vault, share_id), self._export_for, self._failed)
+
+    def _export_for(self, share: EmergencyShare) -> None:
+        export_packet = self._exporter()
+        if share.completed_decision_id is None:
+            self.workspace.show_message(
+                "info",
+                "This emergency share has not been written up, so there is no decision record to export under. "
+                "Document it first.",
+            )
+            return
+        if export_packet is None:
+            self.workspace.show_message("warning", "Exporting is not available in this version.")
+            return
+        if self.current_case_id() != share.case_id:
+            # The export works on the case shown: show this share's case first.
+            show_case = getattr(self.workspace, "show_case", None)
+            if callable(show_case):
+                show_case(share.case_id)
+            select = getattr(getattr(self.workspace, "cases", None), "select_case", None)
+            if callable(select):
+                select(share.case_id)
+        if self.current_case_id() != share.case_id:
+            self.workspace.show_message(
+                "info", f"Open case {share.case_reference}, then export under decision {share.completed_decision_id}."
+            )
+            return
+        export_packet(share.completed_decision_id)
 
     def show_oversight(self) -> OversightView:
         view = OversightView(self.runner, self.vault, self.workspace)

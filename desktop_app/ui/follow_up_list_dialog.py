@@ -243,12 +243,15 @@ class InErrorDialog(FormDialog):
 
 class ShareDetailsDialog(QDialog):
     """One emergency share in full, with its follow-up. Emits ``document_requested`` and
-    ``in_error_requested`` (share id) while the follow-up is open."""
+    ``in_error_requested`` (share id) while the follow-up is open, and, once it has been
+    written up and ``can_export`` says exporting is there, ``export_requested`` (share id)
+    for a share packet under the write-up's decision record."""
 
     document_requested = Signal(int)
     in_error_requested = Signal(int)
+    export_requested = Signal(int)
 
-    def __init__(self, share: EmergencyShare, now: datetime, parent: QWidget) -> None:
+    def __init__(self, share: EmergencyShare, now: datetime, parent: QWidget, *, can_export: bool = False) -> None:
         super().__init__(parent)
         self.share = share
         self.setWindowTitle(f"Emergency share — {share.case_reference}")
@@ -296,6 +299,14 @@ class ShareDetailsDialog(QDialog):
         top.addWidget(title, 1)
         buttons = QDialogButtonBox()
         self.document_button: QPushButton | None = None
+        self.export_button: QPushButton | None = None
+        if share.completed_decision_id is not None and can_export:
+            self.export_button = buttons.addButton("E&xport what was shared…", QDialogButtonBox.ButtonRole.ActionRole)
+            self.export_button.setToolTip(
+                f"Build a share packet under decision record {share.completed_decision_id}, the write-up of this "
+                "share: choose what goes, check it redacted, and save it encrypted"
+            )
+            self.export_button.clicked.connect(lambda: self._emit(self.export_requested))
         if share.is_open(now):
             self.document_button = buttons.addButton("&Document now", QDialogButtonBox.ButtonRole.AcceptRole)
             self.document_button.setDefault(True)

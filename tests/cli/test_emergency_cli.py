@@ -14,14 +14,41 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.domain.decision_rules import evaluate, parse_answers
 from desktop_app.domain.records import CaseDetails
-from desktop_app.services import case_records
+from desktop_app.services import case_records, decisions
 from desktop_app.services import emergency as service
 from desktop_app.store.vault import VaultFolder
 
 from ..conftest import PASSPHRASE
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# A complete write-up, as the decision wizard would save it (see the service tests).
+WRITE_UP_ANSWERS: dict[str, object] = {
+    "organisation_sector": "public",
+    "recipient_has_safeguarding_role": True,
+    "identifiable": True,
+    "anonymised_would_suffice": False,
+    "confidential": True,
+    "special_category": False,
+    "legal_requirement": False,
+    "informing_would_increase_risk": True,
+    "objection_raised": False,
+    "consent": "not_sought",
+    "consent_not_sought_reason": "increase_risk_to_child",
+}
+WRITE_UP_FIELDS: dict[str, object] = {
+    "lawful_basis": ["public_task"],
+    "confidentiality": "overriding_public_interest",
+    "risk_level": "Immediate risk of harm that evening",
+    "rationale": "The duty team needed to know before the child went home.",
+    "reasons_consent_not_sought": "Asking would have increased the risk to the child.",
+    "informed": "not_told",
+    "reason_not_informed": "Telling the family could have increased the risk.",
+    "advice_not_sought_reason": "No time before the child went home; the lead was told afterwards.",
+    "follow_up_rationale": "Shared by phone, written up the next morning.",
+}
 
 
 def casenotes(
@@ -145,3 +172,36 @@ def test_pending_lists_open_follow_ups_overdue_first(vault: Path) -> None:
 def test_pending_with_nothing_outstanding(vault: Path) -> None:
     result = casenotes("pending", "--vault", str(vault), "--passphrase-stdin")
     assert result.returncode == 0 and result.stdout.strip() == "No emergency follow-ups are outstanding."
+
+
+def test_pending_links_a_write_up_saved_but_never_linked(vault: Path) -> None:
+    """After a crash between saving the decision and linking it, ``pending`` must not
+    report the share as outstanding: it links the saved write-up first (and says so)."""
+    assert casenotes(*share_args(vault)).returncode == 0
+    folder = VaultFolder.attach(vault)
+    opened = folder.unlock(PASSPHRASE)
+    try:
+        (share,) = service.outstanding_follow_ups(opened)
+        prefill = service.decision_prefill_for(opened, share.id)
+        answers = {**WRITE_UP_ANSWERS, **prefill.answers}
+        decision = decisions.record_decision(  # saved, but the link step never ran
+            opened,
+            prefill.case_id,
+            answers,
+            evaluate(parse_answers(answers)),
+            "share",
+            {**prefill.record, **WRITE_UP_FIELDS},
+            prefill_source=prefill.source,
+        )
+        assert [s.id for s in service.outstanding_follow_ups(opened)] == [share.id]
+    finally:
+        opened.close()
+        folder.release()
+    result = casenotes("pending", "--vault", str(vault), "--passphrase-stdin", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []  # no longer outstanding, and the JSON stays clean
+    assert f"now linked to decision record {decision.id}" in result.stderr
+    (linked,) = open_shares(vault)
+    assert linked.completed_decision_id == decision.id  # type: ignore[attr-defined]
+    again = casenotes("pending", "--vault", str(vault), "--passphrase-stdin")
+    assert again.stdout.strip() == "No emergency follow-ups are outstanding." and again.stderr == ""

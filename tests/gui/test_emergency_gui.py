@@ -10,6 +10,7 @@ calls ``on_saved`` as the wizard does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,18 +21,25 @@ import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from desktop_app.domain.decision_rules import evaluate, parse_answers
-from desktop_app.domain.emergency import DecisionPrefill, EmergencyCapture
+from desktop_app.domain.emergency import (
+    DecisionPrefill,
+    EmergencyCapture,
+    UnfinishedCapture,
+    local_text,
+    locked_notification_text,
+)
 from desktop_app.domain.follow_up import FollowUpStatus
 from desktop_app.domain.records import CaseDetails
 from desktop_app.services import case_records, decisions
 from desktop_app.services import emergency as service
+from desktop_app.services.policy_loader import load_policy
 from desktop_app.store.vault import VaultFolder
-from desktop_app.ui import emergency_ext
+from desktop_app.ui import emergency_dialog, emergency_ext
 from desktop_app.ui.emergency_dialog import EmergencyDialog
-from desktop_app.ui.follow_up_list_dialog import FollowUpListDialog, InErrorDialog
+from desktop_app.ui.follow_up_list_dialog import FollowUpListDialog, InErrorDialog, ShareDetailsDialog
 from desktop_app.ui.main_window import MainWindow
 
 from ..conftest import PASSPHRASE
@@ -60,6 +68,8 @@ COMPLETION: dict[str, object] = {
     "informed": "not_told",
     "reason_not_informed": "Telling the family could have increased the risk.",
     "follow_up_rationale": "Shared by phone, written up the next morning.",
+    "confidentiality": "overriding_public_interest",
+    "advice_not_sought_reason": "No time to ask before the child went home; the lead was told afterwards.",
 }
 
 
@@ -173,8 +183,8 @@ def make_vault(vault_dir: Path) -> Callable[[Seed | None], tuple[Path, Any]]:
 def open_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
     windows: list[MainWindow] = []
 
-    def make(path: Path, case_id: int | None = None, *, factory: Any = None) -> MainWindow:
-        window = MainWindow(path, workspace_factory=factory or (lambda w: StandInWorkspace(w, case_id)))
+    def make(path: Path, case_id: int | None = None, *, factory: Any = None, policy: Any = None) -> MainWindow:
+        window = MainWindow(path, workspace_factory=factory or (lambda w: StandInWorkspace(w, case_id)), policy=policy)
         windows.append(window)
         window.resize(1366, 768)
         window.show()
@@ -194,6 +204,14 @@ def open_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
             qtbot.waitUntil(lambda w=window: not w.runner.busy, timeout=WAIT_MS)
             window.close()
             shiboken6.delete(window)
+
+
+def unlock_again(qtbot: Any, window: MainWindow) -> emergency_ext.EmergencyFeature:
+    window._unlock(PASSPHRASE, False)
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=WAIT_MS)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: feature.loaded, timeout=WAIT_MS)
+    return feature
 
 
 def feature_of(window: MainWindow) -> emergency_ext.EmergencyFeature:
@@ -285,6 +303,35 @@ def test_share_now_with_the_keyboard_alone(qtbot: Any, make_vault: Any, open_win
     qtbot.waitUntil(feature.banner.isVisible, timeout=WAIT_MS)
     assert "Write-up needed" in feature.banner.accessibleName()
     assert window.workspace.refreshed == [case_id]  # type: ignore[union-attr]
+
+
+def test_the_label_keys_skip_the_optional_fields(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    """The shorter route: Alt+H (the "How" label's key) jumps over the two optional
+    fields, so the capture takes Ctrl+Shift+E, Alt+H, two Tabs and Enter: five."""
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    keys = Keys()
+    keys.press(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(
+        lambda: feature.dialog is not None and feature.dialog.case.currentData() == case_id, timeout=WAIT_MS
+    )
+    dialog = feature.dialog
+    assert dialog is not None
+    keys.type("Police")
+    keys.press(Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+    assert keys.focused() is dialog.how
+    keys.type("p")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Address")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Threat tonight")
+    keys.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    print(f"\nShare now using the label keys: {keys.total} key presses ({keys.commands} commands, {keys.typed} typed)")
+    assert keys.commands == 5
+    (recorded,) = window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault))
+    assert (recorded.who, recorded.how, recorded.what) == ("Police", "phone", "Address")
 
 
 def test_share_now_for_a_new_child_with_the_keyboard(qtbot: Any, make_vault: Any, open_window: Any) -> None:
@@ -609,3 +656,266 @@ def test_share_now_is_one_key_away_even_over_the_unlock_list(qtbot: Any, make_va
     assert feature.dialog is not None
     feature.dialog.reject()  # nothing typed: closes without asking
     qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+
+
+# -- nothing typed is lost -----------------------------------------------------------------------------
+
+# Distinctive text, to look for in the vault's files after a lock.
+TYPED_WHO = "Zephyrine Quillfeather duty desk"
+TYPED_WHAT = "Marmalade-coloured bruise, left forearm; named Uncle Bartholomew"
+TYPED_WHY = "Child terrified of going home to Thistlewick Lane"
+
+
+def fill_form(dialog: EmergencyDialog) -> None:
+    QTest.keyClicks(dialog.organisation, TYPED_WHO)
+    dialog.how.setCurrentIndex(dialog.how.findData("in_person"))
+    QTest.keyClicks(dialog.what, TYPED_WHAT)
+    QTest.keyClicks(dialog.why, TYPED_WHY)
+
+
+def test_what_is_typed_survives_a_lock_encrypted_and_is_offered_back(
+    qtbot: Any, make_vault: Any, open_window: Any
+) -> None:
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    feature.share_now()
+    dialog = feature.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.case.currentData() == case_id, timeout=WAIT_MS)
+    fill_form(dialog)
+    shared_at = dialog.shared_at()
+    QTest.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # Ctrl+L from the form
+    assert window.vault is None  # locked: the form went with the workspace
+    # Kept, but never as plain text: not in the database, its journal, or any other file.
+    files = [f for f in path.rglob("*") if f.is_file()]
+    assert files
+    for file in files:
+        data = file.read_bytes()
+        for text in (TYPED_WHO, TYPED_WHAT, TYPED_WHY, "Thistlewick"):
+            assert text.encode("utf-8") not in data and text.encode("utf-16-le") not in data, file.name
+
+    feature = unlock_again(qtbot, window)
+    # Before anything else: the form again, with what was typed, to finish.
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), EmergencyDialog), timeout=WAIT_MS)
+    restored = feature.dialog
+    assert restored is not None and restored is QApplication.activeModalWidget()
+    qtbot.waitUntil(lambda: restored.case.currentData() == case_id, timeout=WAIT_MS)
+    assert (restored.organisation.text(), restored.what.toPlainText(), restored.why.text()) == (
+        TYPED_WHO,
+        TYPED_WHAT,
+        TYPED_WHY,
+    )
+    assert restored.how.currentData() == "in_person"
+    assert restored.shared_at() == shared_at  # when it was shared, not when restored
+    assert "Restored what you typed" in restored.status.text()
+    assert QApplication.focusWidget() is restored.record_button  # nothing missing: Enter records it
+    QTest.keyClick(restored.record_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    shares = window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault))
+    assert [(s.who, s.what, s.why, s.how) for s in shares] == [(TYPED_WHO, TYPED_WHAT, TYPED_WHY, "in_person")]
+    assert window.runner.run_now(lambda: service.unfinished_captures(window.vault)) == []  # gone with the record
+    # then, as at every unlock, the list of follow-ups (now including this one)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), FollowUpListDialog), timeout=WAIT_MS)
+    assert [s.id for s in feature.list_dialog.shares] == [shares[0].id]  # type: ignore[union-attr]
+    assert window.workspace.errors == []
+
+
+def test_typing_is_kept_as_it_goes_and_closing_to_lose_it_throws_it_away(
+    qtbot: Any, make_vault: Any, open_window: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(emergency_dialog, "AUTOSAVE_MS", 50)
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    feature.share_now()
+    dialog = feature.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.case.currentData() == case_id, timeout=WAIT_MS)
+    fill_form(dialog)
+
+    def kept() -> list[Any]:
+        return list(window.runner.run_now(lambda: service.unfinished_captures(window.vault)))
+
+    # Committed a moment after typing stops, with no lock: a crash now loses nothing.
+    qtbot.waitUntil(lambda: [c.why for c in kept()] == [TYPED_WHY], timeout=WAIT_MS)
+    assert kept()[0].token == dialog.kept_token and kept()[0].case_id == case_id
+    qtbot.waitUntil(lambda: "kept, encrypted in the vault" in dialog.status.text(), timeout=WAIT_MS)
+    # A new Share now finds the form open and does not start a second one.
+    feature.share_now()
+    assert feature.dialog is dialog
+    # Closing and choosing to lose it throws the kept copy away too.
+    asked: list[str] = []
+
+    def answer(*args: Any, **_kwargs: Any) -> QMessageBox.StandardButton:
+        asked.append(str(args[1]))
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    dialog.reject()
+    assert asked == ["Close without recording?"]
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kept() == [], timeout=WAIT_MS)
+    assert window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault)) == []
+
+
+def test_a_capture_left_by_a_crash_comes_back_in_the_next_share_now_form(
+    qtbot: Any, make_vault: Any, open_window: Any
+) -> None:
+    """A kept capture that no form holds (the program stopped) is taken back by Share
+    now, so it is never stranded; finishing it records it and clears it."""
+
+    def seed(vault: Any) -> int:
+        case_id = seed_case(vault)
+        service.keep_unfinished_capture(
+            vault,
+            UnfinishedCapture(case_id=case_id, shared_with_organisation="Police", how="phone", what="Address", why=""),
+        )
+        return case_id
+
+    path, case_id = make_vault(seed)
+    window = open_window(path, None)
+    feature = feature_of(window)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), EmergencyDialog), timeout=WAIT_MS)
+    dialog = feature.dialog
+    assert dialog is not None and dialog.kept_token
+    qtbot.waitUntil(lambda: dialog.case.currentData() == case_id, timeout=WAIT_MS)  # its own case, not the one open
+    assert QApplication.focusWidget() is dialog.why  # the first thing still missing
+    QTest.keyClicks(dialog.why, "Threat made tonight")
+    QTest.keyClick(dialog.why, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    assert window.runner.run_now(lambda: service.unfinished_captures(window.vault)) == []
+    (recorded,) = window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault))
+    assert (recorded.case_id, recorded.why) == (case_id, "Threat made tonight")
+
+
+# -- while locked --------------------------------------------------------------------------------------
+
+
+def test_a_deadline_passing_while_locked_still_notifies_naming_no_one(
+    qtbot: Any, make_vault: Any, open_window: Any
+) -> None:
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id)
+    feature = feature_of(window)
+    now = datetime.now(UTC)
+    # Shared just under the shortest deadline (1 hour) ago: due in about two seconds.
+    shared_at = (now - timedelta(hours=1) + timedelta(seconds=2.5)).replace(microsecond=0)
+    soon = window.runner.run_now(
+        lambda: service.record_emergency_share(
+            window.vault,
+            EmergencyCapture(case_id, "Police", "PC Morgan", "", "phone", "Address", "Threat tonight", shared_at),
+            deadline_hours=1,
+            now=now,
+        )
+    )
+    assert timedelta(seconds=1) < soon.due_at - now <= timedelta(seconds=3)
+    feature.reload()
+    qtbot.waitUntil(lambda: [s.id for s in feature.shares] == [soon.id], timeout=WAIT_MS)
+    window.lock("idle")
+    reminder = emergency_ext.LockedReminder.of(window)
+    # All that is kept while locked: due times and a count.
+    assert reminder.due_times == [soon.due_at] and reminder.open_count == 1
+    kept = repr(vars(reminder))
+    assert not [w for w in ("Police", "Morgan", "LP-001", "Sam", "Threat", "Address") if w in kept]
+    assert reminder.notified == []
+    # The deadline passes while locked: the notification comes on its own.
+    qtbot.waitUntil(lambda: bool(reminder.notified), timeout=WAIT_MS)
+    assert datetime.now(UTC) >= soon.due_at
+    text = "An emergency share's write-up is now overdue. Unlock to document it."
+    assert reminder.notified == [text] == [locked_notification_text(1)]
+    assert window.notice.isVisible() and window.notice.text.text().endswith(text)  # over the unlock screen
+    assert reminder.due_times == [] and not reminder.timer.isActive()
+    # The next unlock clears it; the workspace reminds from then on.
+    unlock_again(qtbot, window)
+    assert reminder.due_times == [] and text not in window.notice.text.text()
+
+
+def test_the_locked_reminder_fires_on_its_own_timer(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    path, _ = make_vault(seed_case)
+    window = open_window(path)
+    window.lock("manual")
+    reminder = emergency_ext.LockedReminder.of(window)
+    soon = datetime.now(UTC) + timedelta(milliseconds=300)
+    reminder.arm([soon, soon, datetime.now(UTC) - timedelta(hours=1)], 3)  # one already past: not repeated
+    assert reminder.due_times == [soon, soon]
+    qtbot.waitUntil(lambda: bool(reminder.notified), timeout=WAIT_MS)
+    assert reminder.notified == ["2 emergency shares' write-ups are now overdue. Unlock to document them."]
+
+
+# -- policy --------------------------------------------------------------------------------------------
+
+
+def test_the_policy_deadline_reaches_the_form_and_the_follow_up(
+    qtbot: Any, make_vault: Any, open_window: Any, tmp_path: Path
+) -> None:
+    file = tmp_path / "policy.json"
+    file.write_text(json.dumps({"follow_up_deadline_hours": 6}), encoding="utf-8")
+    policy = load_policy(policy_file=file)
+    assert policy.follow_up_deadline_hours == 6
+    path, case_id = make_vault(seed_case)
+    window = open_window(path, case_id, policy=policy)
+    feature = feature_of(window)
+    feature.share_action.trigger()
+    dialog = feature.dialog
+    assert dialog is not None and dialog.deadline_hours == 6
+    intro = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "<b>6 hours</b> after the time shared" in intro and "24 hours" not in intro
+    qtbot.waitUntil(lambda: dialog.case.currentData() == case_id, timeout=WAIT_MS)
+    fill_form(dialog)
+    dialog.record()
+    qtbot.waitUntil(lambda: feature.dialog is None, timeout=WAIT_MS)
+    (recorded,) = window.runner.run_now(lambda: service.outstanding_follow_ups(window.vault))
+    assert recorded.deadline_hours == 6 and recorded.due_at - recorded.shared_at == timedelta(hours=6)
+    kind, message = window.workspace.messages[-1]
+    assert kind == "info" and local_text(recorded.due_at) in message
+
+
+# -- exporting what was shared -------------------------------------------------------------------------
+
+
+def test_a_written_up_share_offers_to_export_what_was_shared(qtbot: Any, make_vault: Any, open_window: Any) -> None:
+    pytest.importorskip("desktop_app.ui.export_ext")
+    from desktop_app.ui.main_window import default_workspace
+
+    def seed(vault: Any) -> tuple[int, int, int]:
+        case_id = seed_case(vault)
+        done = share(vault, case_id, 3, "Police")
+        prefill = service.decision_prefill_for(vault, done.id)
+        answers = {**ANSWERS, **prefill.answers}
+        decision = decisions.record_decision(
+            vault,
+            case_id,
+            answers,
+            evaluate(parse_answers(answers)),
+            "share",
+            {**prefill.record, **COMPLETION},
+            prefill_source=prefill.source,
+        )
+        service.complete_follow_up(vault, done.id, decision.id)
+        return case_id, done.id, decision.id
+
+    path, (case_id, share_id, decision_id) = make_vault(seed)
+    window = open_window(path, factory=default_workspace)
+    feature = feature_of(window)
+    workspace = window.workspace
+    assert workspace is not None and workspace.current_case_id() is None
+    feature.open_share(share_id)  # as from the oversight view or the chronology
+    qtbot.waitUntil(lambda: feature.details_dialog is not None and feature.details_dialog.isVisible(), timeout=WAIT_MS)
+    details = feature.details_dialog
+    assert details is not None and details.export_button is not None and details.document_button is None
+    assert "decision record" in details.export_button.toolTip()
+    details.export_button.click()
+    qtbot.waitUntil(lambda: workspace.findChild(QWidget, "export-dialog") is not None, timeout=WAIT_MS)
+    export = workspace.findChild(QWidget, "export-dialog")
+    qtbot.waitUntil(lambda: export.choices is not None, timeout=WAIT_MS)
+    assert workspace.current_case_id() == case_id  # its case was shown first
+    assert export.choices.decision.id == decision_id
+    # The write-up links no notes, so nothing is ticked until the practitioner chooses.
+    assert export.selection.note_ids == [] and export.selection.person_ids == []
+    export.close()
+    # An open follow-up has nothing to export under yet: no button.
+    still_open = window.runner.run_now(lambda: share(window.vault, case_id, 1))
+    view = ShareDetailsDialog(still_open, datetime.now(UTC), workspace, can_export=True)
+    assert view.export_button is None and view.document_button is not None
+    view.deleteLater()

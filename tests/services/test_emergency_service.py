@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,11 @@ import pytest
 from sqlcipher3.dbapi2 import IntegrityError
 
 from desktop_app.domain.decision_rules import evaluate, parse_answers
-from desktop_app.domain.emergency import EmergencyCapture, NewCase, OversightFilters
+from desktop_app.domain.emergency import EmergencyCapture, NewCase, OversightFilters, UnfinishedCapture
 from desktop_app.domain.follow_up import FollowUpStatus, Urgency
 from desktop_app.domain.records import CaseDetails
 from desktop_app.errors import UsageError, ValidationError
-from desktop_app.services import case_records, decisions
+from desktop_app.services import case_records, decisions, settings
 from desktop_app.services import emergency as service
 from desktop_app.store import audit, chronology
 from desktop_app.store import decisions as decision_store  # noqa: F401 - registers the decision sources
@@ -64,6 +65,9 @@ COMPLETION: dict[str, object] = {
     "reason_not_informed": "Telling the family could have increased the risk to the child.",
     "follow_up_rationale": "Shared by phone with the duty social worker; written up the next morning.",
     "advice_sought_from": "Designated safeguarding lead, after the call",
+    "advice_sought_at": "2024-06-03T10:00:00+00:00",
+    "advice_given": "Write it up in full the next morning; no further sharing needed.",
+    "confidentiality": "overriding_public_interest",
 }
 
 
@@ -183,6 +187,88 @@ def test_policy_sets_the_deadline_within_bounds(
     assert short.due_at - short.shared_at == timedelta(hours=8)
     absurd = service.record_emergency_share(open_vault, capture(case_id), deadline_hours=10_000, now=NOW)
     assert absurd.deadline_hours == 168
+
+
+# -- what is typed before it is recorded -------------------------------------------------------------
+
+
+def typed(case_id: int | None, **overrides: Any) -> UnfinishedCapture:
+    values: dict[str, Any] = {
+        "case_id": case_id,
+        "shared_with_organisation": "Children's social care",
+        "how": "phone",
+        "what": "Bruising seen on the child's arm",
+        "shared_at": NOW - timedelta(minutes=5),
+    }
+    values.update(overrides)
+    return UnfinishedCapture(**values)
+
+
+def test_what_is_typed_is_kept_per_form_and_listed_newest_first(open_vault: Any, case_id: int) -> None:
+    first = service.keep_unfinished_capture(open_vault, typed(case_id), now=NOW)
+    assert first.token and first.kept_at == NOW and first.what == "Bruising seen on the child's arm"
+    # the same form keeps again under its token: overwritten, not added
+    again = service.keep_unfinished_capture(open_vault, replace(first, why="Afraid to go home"), now=NOW)
+    assert again.token == first.token
+    # another form (a new token) never overwrites the first
+    other = service.keep_unfinished_capture(
+        open_vault, typed(None, new_case=True, new_reference="EM-2", new_child="Jo Okafor"), now=NOW + timedelta(1)
+    )
+    assert other.token != first.token
+    kept = service.unfinished_captures(open_vault)
+    assert [(c.token, c.why, c.new_reference) for c in kept] == [
+        (other.token, "", "EM-2"),
+        (first.token, "Afraid to go home", ""),
+    ]
+    assert kept[1].shared_at == NOW - timedelta(minutes=5) and kept[1].case_id == case_id
+    assert kept[0].new_case and kept[0].case_id is None
+    service.discard_unfinished_capture(open_vault, other.token)
+    assert [c.token for c in service.unfinished_captures(open_vault)] == [first.token]
+    # kept in their own table, never among the person's settings
+    assert settings.load_user_settings(open_vault) == settings.UserSettings()
+
+
+def test_recording_the_share_deletes_its_kept_copy_in_the_same_transaction(open_vault: Any, case_id: int) -> None:
+    kept = service.keep_unfinished_capture(open_vault, typed(case_id), now=NOW)
+    # refused: the share is not recorded, so what was typed stays kept
+    with pytest.raises(ValidationError, match="Why it was shared"):
+        service.record_emergency_share(open_vault, capture(case_id, why=""), now=NOW, unfinished_token=kept.token)
+    assert [c.token for c in service.unfinished_captures(open_vault)] == [kept.token]
+    # a failure inside the transaction (an unknown case) rolls the deletion back with it
+    with pytest.raises(UsageError, match="not in this vault"):
+        service.record_emergency_share(open_vault, capture(4242), now=NOW, unfinished_token=kept.token)
+    assert [c.token for c in service.unfinished_captures(open_vault)] == [kept.token]
+    share = service.record_emergency_share(open_vault, capture(case_id), now=NOW, unfinished_token=kept.token)
+    assert service.unfinished_captures(open_vault) == []
+    assert [s.id for s in service.outstanding_follow_ups(open_vault, NOW)] == [share.id]
+    # kept copies are not records: nothing about them in the audit trail
+    actions = [row[0] for row in open_vault.conn.execute("SELECT action FROM audit_events")]
+    assert actions.count("emergency.shared") == 1
+    assert not [a for a in actions if "unfinished" in a or "draft" in a]
+
+
+def test_a_kept_capture_too_long_is_refused_clearly_and_odd_text_is_kept(open_vault: Any, case_id: int) -> None:
+    kept = service.keep_unfinished_capture(open_vault, typed(case_id), now=NOW)
+    with pytest.raises(ValidationError, match="too long to keep as a draft") as refused:
+        service.keep_unfinished_capture(open_vault, replace(kept, why="x" * (65 * 1024)), now=NOW)
+    assert refused.value.field == "why"
+    assert service.unfinished_captures(open_vault)[0].why == ""  # the earlier copy is untouched
+    odd = service.keep_unfinished_capture(
+        open_vault, replace(kept, what="Tab\there, a NUL \x00 and a broken paste \ud800 — kept"), now=NOW
+    )
+    (found,) = service.unfinished_captures(open_vault)
+    assert found.what == "Tab\there, a NUL \x00 and a broken paste \ufffd — kept" == odd.what
+
+
+def test_a_kept_capture_that_cannot_be_read_is_skipped_not_fatal(open_vault: Any, case_id: int) -> None:
+    kept = service.keep_unfinished_capture(open_vault, typed(case_id), now=NOW)
+    with pytest.raises(IntegrityError), open_vault.transaction() as conn:
+        emergency_store.keep_unfinished(conn, "damaged", "{not json")  # the vault refuses it outright
+    with open_vault.transaction() as conn:
+        emergency_store.keep_unfinished(conn, "wrong-shape", json.dumps(["a list"]))
+    assert [c.token for c in service.unfinished_captures(open_vault)] == [kept.token]
+    assert UnfinishedCapture.from_json(json.dumps({"shared_at": "not a time"})) is None
+    assert UnfinishedCapture.from_json(kept.to_json()) == kept
 
 
 # -- cannot be dismissed -------------------------------------------------------------------------------

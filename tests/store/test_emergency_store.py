@@ -7,6 +7,7 @@ or faking a completion; completion and the in-error mark are set once and never 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,9 @@ from desktop_app.services import emergency as service
 from desktop_app.store import chronology
 from desktop_app.store import emergency as store
 from desktop_app.store.migrations import LATEST_VERSION
+from desktop_app.store.vault import VaultFolder
+
+from ..conftest import PASSPHRASE
 
 NOW = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
 
@@ -191,3 +195,42 @@ def test_the_open_index_serves_the_banner_query(open_vault: Any) -> None:
         )
     )
     assert "emergency_shares_open" in plan
+
+
+def test_kept_captures_live_in_their_own_table_one_row_per_form(open_vault: Any) -> None:
+    with open_vault.transaction() as conn:
+        store.keep_unfinished(conn, "a1", '{"what": "first"}')
+        store.keep_unfinished(conn, "b2", '{"what": "second"}')
+        store.keep_unfinished(conn, "a1", '{"what": "first, again"}')  # the same form: overwritten
+    assert sorted(store.list_unfinished(open_vault.conn)) == [
+        ("a1", '{"what": "first, again"}'),
+        ("b2", '{"what": "second"}'),
+    ]
+    assert open_vault.conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0  # not settings
+    with open_vault.transaction() as conn:
+        assert store.drop_unfinished(conn, "a1") and not store.drop_unfinished(conn, "a1")
+    assert store.list_unfinished(open_vault.conn) == [("b2", '{"what": "second"}')]
+    with pytest.raises(IntegrityError), open_vault.transaction() as conn:
+        store.keep_unfinished(conn, "c3", "not json")
+
+
+def test_migration_8_moves_captures_an_earlier_build_kept_in_settings(vault_dir: Path) -> None:
+    """Builds before migration 8 kept captures in the key-value table; none is lost."""
+    created = VaultFolder.create(vault_dir, PASSPHRASE, owner_name="Robin Upgrade", schema_target=7)
+    try:
+        with created.vault.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('idle_lock_minutes', '5')")
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES ('emergency.unfinished_capture:a1', '{\"what\": \"kept\"}')"
+            )
+        created.vault.close()
+        vault = created.folder.unlock(PASSPHRASE)
+        try:
+            assert vault.info.schema_version == LATEST_VERSION
+            assert store.list_unfinished(vault.conn) == [("a1", '{"what": "kept"}')]
+            keys = [row[0] for row in vault.conn.execute("SELECT key FROM settings")]
+            assert keys == ["idle_lock_minutes"]
+        finally:
+            vault.close()
+    finally:
+        created.folder.release()
