@@ -13,6 +13,11 @@ Two kinds of redaction, both pure functions of the text:
   letter case, with a straight or curly apostrophe ("O'Brien", "O’Brien"), with or
   without accents ("Zoe" for "Zoë"). It must be a whole word: protecting "Anne" does not
   touch "Annex" or "Joanne". Possessives keep working ("Smith’s" → "Neighbour A’s").
+  A surname also stands for the family in the plural: "the Smiths", "the Joneses",
+  "the Smiths’ car" become "the Neighbour A family", "the Neighbour A family’s car".
+* **Addresses and handles** (an e-mail address, a web address, an "@name") that contain a
+  protected name are replaced whole by "[redacted]": "margaret.t@mail.com" must not
+  become "Neighbour A.t@mail.com", which still leaks the rest of the address.
 * **Manual redactions** the practitioner marks: character ranges of one field (what they
   selected in the preview), or literal strings redacted wherever they appear (an
   address, a phone number). Both become "[redacted]".
@@ -29,8 +34,9 @@ match is mapped back to the original characters, so text that is not redacted co
 exactly as it went in.
 
 Guarantees, tested with Hypothesis (tests/unit/test_redaction.py): no whole-word mention
-of a protected name survives, whatever the surrounding text; redacting twice changes
-nothing more; text with no mention is returned unchanged.
+of a protected name, nor a protected surname in the plural, survives, whatever the
+surrounding text; no address or handle containing a protected name survives; redacting
+twice changes nothing more; text with no mention is returned unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from desktop_app.domain.share_packet import (
     CaseField,
@@ -63,6 +70,22 @@ PARTICLES = frozenset(
     | {"ibn", "al", "el", "ap", "ab", "y", "e", "of", "and"}
 )
 MAX_PASSES = 8
+# A surname in the plural names the family ("the Smiths"); the label gets this word.
+FAMILY = "family"
+# Name endings that are not the surname ("John Smith Jr"): the surname is the word before.
+SUFFIXES = frozenset({"jr", "jnr", "sr", "snr", "ii", "iii", "iv"})
+# Plural endings of a surname, "Smiths", "Joneses" (names keep their y: "Kennedys"), then
+# the apostrophe of a plural possessive ("the Smiths’ car"), which goes with the name.
+PLURAL_ENDING = r"(?:es|s)(?![^\W_])(?:'(?![^\W_]))?"
+# A word holding an e-mail address, a web address or a handle. Words are found first and
+# then checked (one pass each: a megabyte of text without a space must not take minutes).
+# Checked on folded text, so "www." and domains are lower case by then.
+_WORD = re.compile(r"\S+")
+_WEB_PATH = re.compile(r"[^\W_]\.[a-z]{2,}/")
+_CONTACT_EDGES = "()[]{}<>\"'.,;:!?"
+# Protected names shorter than this must be a whole part of an address ("li" in
+# "li.wu@…", not in "police.uk"); longer ones count anywhere in it ("mthistlewood@…").
+CONTACT_SUBSTRING_MIN = 4
 
 _PUNCT_FOLD = {
     "\u2019": "'",  # right single quotation mark (the curly apostrophe)
@@ -164,10 +187,36 @@ def _parts(name: str) -> set[str]:
     return parts
 
 
-def _pattern_for(term: str) -> str:
+def _surname_parts(name: str) -> set[str]:
+    """Folded parts of the surname, which also stand for the family in the plural.
+
+    The surname is the last word of a name of two or more words (after a title, before a
+    "Jr"), or the only word after a title ("Mrs Thistlewood"). A name of one bare word is
+    taken as a first name: pluralising it would redact "marks" for a protected "Mark"."""
+    tokens = _name_tokens(name)
+    titled = len(tokens) > 1 and tokens[0].rstrip(".") in TITLES
+    if titled:
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1].rstrip(".") in SUFFIXES:
+        tokens = tokens[:-1]
+    if not tokens or (len(tokens) == 1 and not titled):
+        return set()
+    last = tokens[-1]
+    candidates = {last} | ({p for p in last.split("-") if p} if "-" in last else set())
+    return candidates & _parts(name)
+
+
+def _squash(folded: str) -> str:
+    """Only the letters and digits: how a name is compared with an address."""
+    return "".join(re.findall(r"[^\W_]+", folded))
+
+
+def _pattern_for(term: str, *, ends_word: bool = True) -> str:
+    """``term`` as whole words (any run of spaces between them). ``ends_word=False``
+    leaves the end open, for a plural ending to follow."""
     body = r"\s+".join(re.escape(word) for word in term.split(" "))
     before = r"(?<![^\W_])" if _is_word_char(term[0]) else ""
-    after = r"(?![^\W_])" if _is_word_char(term[-1]) else ""
+    after = r"(?![^\W_])" if ends_word and _is_word_char(term[-1]) else ""
     return before + body + after
 
 
@@ -181,17 +230,33 @@ class RedactionPlan:
         replacements: dict[str, str],
         literals: frozenset[str],
         keeps: frozenset[str],
+        plurals: dict[str, str] | None = None,
     ) -> None:
         self._labels = labels
         self._replacements = replacements  # folded term -> label (or AMBIGUOUS)
         self._literals = literals  # folded literal -> REDACTED
         self._keeps = keeps  # folded text matched and left as it is
-        entries = set(replacements) | set(literals) | set(keeps)
+        self._plurals = dict(plurals or {})  # folded surname -> "<label> family"
+        # Names as they are compared with addresses: (letters and digits, anywhere in it?)
+        self._contact_terms = tuple(
+            sorted(
+                {(_squash(t), len(_squash(t)) >= CONTACT_SUBSTRING_MIN) for t in replacements if _squash(t)},
+                key=lambda item: (-len(item[0]), item[0]),
+            )
+        )
+        self._entries = set(replacements) | set(literals) | set(keeps)
         self._pattern: re.Pattern[str] | None = None
-        if entries:
-            alternatives = "|".join(_pattern_for(t) for t in sorted(entries, key=lambda t: (-len(t), t)))
+        if self._entries:
+            # One alternation, longest first, so "O'Brien-Murphys" is found as a plural
+            # before "O'Brien" is found as a name; at equal length an exact word or phrase
+            # comes before a plural (a protected "Smiths" is found as itself).
+            alternatives = [(len(t), 0, t, _pattern_for(t)) for t in self._entries]
+            alternatives += [
+                (len(t) + 1, 1, t, _pattern_for(t, ends_word=False) + PLURAL_ENDING) for t in self._plurals
+            ]
+            body = "|".join(p for _, _, _, p in sorted(alternatives, key=lambda a: (-a[0], a[1], a[2])))
             titles = "|".join(TITLES)
-            self._pattern = re.compile(rf"(?P<title>(?<![^\W_])(?:{titles})\.?\s+)?(?P<body>{alternatives})")
+            self._pattern = re.compile(rf"(?P<title>(?<![^\W_])(?:{titles})\.?\s+)?(?P<body>{body})")
 
     @property
     def labels(self) -> dict[str, str]:
@@ -210,6 +275,11 @@ class RedactionPlan:
         return frozenset(self._replacements)
 
     @property
+    def plural_terms(self) -> frozenset[str]:
+        """Folded surnames whose plural ("Smiths", "Joneses") is redacted too (for checks)."""
+        return frozenset(self._plurals)
+
+    @property
     def literals(self) -> frozenset[str]:
         return self._literals
 
@@ -219,10 +289,52 @@ class RedactionPlan:
             return "term", self._replacements[key]
         if key in self._literals:
             return "literal", REDACTED
-        return "keep", None
+        if key in self._entries:
+            return "keep", None
+        return "plural", self._plural(key)
+
+    def _plural(self, word: str) -> str:
+        """The family label for a matched plural ("smiths", "joneses'")."""
+        stem = word[:-1] if word.endswith("'") else word
+        for surname in (stem[:-1], stem[:-2]):
+            if surname in self._plurals:
+                return self._plurals[surname]
+        raise AssertionError(f"no surname for the plural {word!r}")  # pragma: no cover - the pattern made it
+
+    def _names_in_contact(self, token: str) -> bool:
+        """Whether a folded address or handle contains a protected name (see
+        ``CONTACT_SUBSTRING_MIN``): "margaret.t@…", "mthistlewood@…", "@maggie_t"."""
+        segments = re.findall(r"[^\W_]+", token)
+        squashed = "".join(segments)
+        return any((term in squashed) if anywhere else (term in segments) for term, anywhere in self._contact_terms)
+
+    @staticmethod
+    def _original_span(text: str, origin: list[int], start_f: int, end_f: int) -> tuple[int, int]:
+        start = origin[start_f]
+        end = origin[end_f - 1] + 1
+        while end < len(text) and _fold_char(text[end]) == "":
+            end += 1  # a combining accent after the last letter belongs to the name
+        return start, end
+
+    def _contact_spans(self, text: str, folded: str, origin: list[int]) -> list[tuple[int, int]]:
+        """Addresses and handles naming a protected person, whole, in original coordinates."""
+        found: list[tuple[int, int]] = []
+        for match in _WORD.finditer(folded):
+            word = match.group()
+            if not ("@" in word or "://" in word or "www." in word or _WEB_PATH.search(word)):
+                continue
+            start_f, end_f = match.span()
+            while start_f < end_f and folded[start_f] in _CONTACT_EDGES:
+                start_f += 1
+            while end_f > start_f and folded[end_f - 1] in _CONTACT_EDGES:
+                end_f -= 1
+            if start_f < end_f and self._names_in_contact(folded[start_f:end_f]):
+                found.append(self._original_span(text, origin, start_f, end_f))
+        return found
 
     def _matches(self, text: str) -> list[RedactionSpan]:
-        """Replacements the patterns make in ``text``, in original coordinates."""
+        """Replacements the patterns make in ``text``, in original coordinates, sorted
+        and not overlapping."""
         if self._pattern is None or not text:
             return []
         folded, origin = _fold_with_map(text)
@@ -231,13 +343,18 @@ class RedactionPlan:
             kind, replacement = self._lookup(match.group("body"))
             if replacement is None:
                 continue
-            start_f = match.start() if kind == "term" else match.start("body")
-            start = origin[start_f]
-            end = origin[match.end() - 1] + 1
-            while end < len(text) and _fold_char(text[end]) == "":
-                end += 1  # a combining accent after the last letter belongs to the name
+            if kind == "plural" and folded[match.end() - 1] == "'":
+                # "the Smiths’ car" -> "the Neighbour A family’s car", the apostrophe as typed
+                replacement += text[origin[match.end() - 1]] + "s"
+            start_f = match.start() if kind in ("term", "plural") else match.start("body")
+            start, end = self._original_span(text, origin, start_f, match.end())
             spans.append(RedactionSpan(start, end, replacement))
-        return spans
+        contacts = self._contact_spans(text, folded, origin) if self._contact_terms else []
+        if not contacts:
+            return spans
+        # An address is replaced whole; a name match that overlaps it (a title before it)
+        # is taken into the same "[redacted]".
+        return _swallow(contacts, spans, touching=False)
 
 
 def build_plan(
@@ -317,8 +434,13 @@ def build_plan(
     term_words = {term for term in replacements if " " not in term} | {
         word for term in replacements for word in term.split(" ") if len(word) > 1
     }
+    surnames = {
+        surname for person, _ in labels for full in (person.name, *person.aliases) for surname in _surname_parts(full)
+    }
+    # ...nor a protected surname in the plural: a role "Smiths" would name the Smiths.
+    plural_words = {surname + ending for surname in surnames for ending in ("s", "es")}
     for marker in markers:
-        clash = sorted(set(re.findall(r"[^\W_]+|\S", marker)) & term_words)
+        clash = sorted(set(re.findall(r"[^\W_]+|\S", marker)) & (term_words | plural_words))
         if clash:
             raise ValidationError(
                 f"The label {marker!r} would contain {clash[0]!r}, which is part of a protected name.",
@@ -326,7 +448,18 @@ def build_plan(
                 advice="Choose a different role wording for this person.",
             )
     keeps |= markers
-    return RedactionPlan(tuple(labels), replacements, frozenset(folded_literals), frozenset(keeps - set(replacements)))
+
+    # The family, for surnames: "the Smiths" -> "the Neighbour A family". If "family" is
+    # itself part of a protected name, the label alone (it must not bring a name back).
+    family = f" {FAMILY}" if FAMILY not in term_words else ""
+    plurals = {surname: replacements[surname] + family for surname in surnames}
+    return RedactionPlan(
+        tuple(labels),
+        replacements,
+        frozenset(folded_literals),
+        frozenset(keeps - set(replacements)),
+        plurals,
+    )
 
 
 def _letters(index: int) -> str:
@@ -363,30 +496,37 @@ def plan_spans(text: str, plan: RedactionPlan, spans: Iterable[tuple[int, int]] 
     """Every replacement ``redact_text`` makes in its first pass, in original coordinates,
     sorted and non-overlapping. A name partly inside a marked passage is swallowed by it:
     half a name is still a name."""
-    manual = _merge_manual(text, spans)
-    found = plan._matches(text)
-    result: list[RedactionSpan] = []
-    for start, end in manual:
-        # grow the passage over any name it touches, repeatedly (growth can touch another)
-        grown = True
-        while grown:
-            grown = False
-            for span in found:
-                if span.start < end and span.end > start and (span.start < start or span.end > end):
-                    start, end = min(start, span.start), max(end, span.end)
-                    grown = True
-        result.append(RedactionSpan(start, end, REDACTED))
-    merged: list[RedactionSpan] = []
-    for span in sorted(result, key=lambda s: s.start):
-        if merged and span.start <= merged[-1].end:
-            last = merged[-1]
-            merged[-1] = RedactionSpan(last.start, max(last.end, span.end), REDACTED)
-        else:
-            merged.append(span)
-    for span in found:
-        if not any(m.start < span.end and span.start < m.end for m in merged):
-            merged.append(span)
-    return sorted(merged, key=lambda s: s.start)
+    return _swallow(_merge_manual(text, spans), plan._matches(text), touching=True)
+
+
+def _swallow(
+    covering: Sequence[tuple[int, int]], found: Sequence[RedactionSpan], *, touching: bool
+) -> list[RedactionSpan]:
+    """Each covering range (a marked passage, an address) becomes one "[redacted]" that
+    takes in every found span it overlaps, and every other covering range it overlaps (or
+    touches, with ``touching``), repeatedly; found spans clear of them stay as they are.
+
+    ``found`` spans never overlap one another. One sort and one sweep, so a note naming
+    someone ten thousand times takes no longer than ten thousand times one mention.
+    Returns the spans sorted and not overlapping."""
+    items = sorted(
+        [(start, end, None) for start, end in covering] + [(span.start, span.end, span) for span in found],
+        key=lambda item: (item[0], item[2] is not None),
+    )
+    out: list[RedactionSpan] = []
+    group: list[Any] | None = None  # [start, end, covered, the only found span]
+    for start, end, span in items:
+        covers = span is None
+        if group is not None and (start < group[1] or (touching and covers and group[2] and start == group[1])):
+            group[1] = max(group[1], end)
+            group[2] = group[2] or covers
+            continue
+        if group is not None:
+            out.append(RedactionSpan(group[0], group[1], REDACTED) if group[2] else group[3])
+        group = [start, end, covers, span]
+    if group is not None:
+        out.append(RedactionSpan(group[0], group[1], REDACTED) if group[2] else group[3])
+    return out
 
 
 def _apply(text: str, spans: Sequence[RedactionSpan]) -> str:

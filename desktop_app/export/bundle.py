@@ -16,6 +16,13 @@ Why the PDF inside is *not* password-protected: the age layer already encrypts i
 signature covers its hash, and a second password would be one more secret to send and to
 lose. Once the recipient has decrypted the bundle, the PDF is theirs to protect.
 
+Why a passphrase bundle is checked after it is written: pyrage chooses the scrypt work
+factor itself, by timing about a second on this computer, and a recipient refuses a
+factor above ``export.verify.MAX_SCRYPT_WORK_FACTOR`` (2^22, the standard age tool's own
+limit). A computer fast enough to pick more would write bundles nobody could open, so the
+header of every passphrase bundle is read back with the verifier's own parser and the
+export fails loudly instead.
+
 Why the tar is reproducible (fixed times, owners and modes): the same packet and PDF give
 byte-identical archives, so nothing about this computer (user names, clock, umask) leaks
 into the bundle, and a manifest can be checked against a re-made archive.
@@ -37,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from desktop_app.domain.share_packet import SharePacket, format_utc
 from desktop_app.domain.share_password import check_password
-from desktop_app.errors import UsageError
+from desktop_app.errors import CaseNotesError, UsageError
 from desktop_app.services.signing import fingerprint, raw_public_key
 
 MANIFEST_FORMAT = "casenotes-bundle-manifest"
@@ -55,6 +62,15 @@ class NotAnAgeRecipient(UsageError):
     default_advice = (
         "Ask the recipient for their age public key: one line starting with age1, "
         "made with age-keygen. Or protect the bundle with a passphrase instead."
+    )
+
+
+class PassphraseWorkTooHigh(CaseNotesError):
+    """pyrage chose a scrypt work factor recipients would refuse (a very fast computer)."""
+
+    default_advice = (
+        "Nothing was saved. Use the recipient's age public key instead, or a password-protected PDF, "
+        "and tell IT: this computer is faster than bundles with a passphrase allow."
     )
 
 
@@ -142,6 +158,28 @@ def _recipient(text: str) -> pyrage.x25519.Recipient:
         raise NotAnAgeRecipient("That age public key is not valid; a character may be missing or mistyped.") from exc
 
 
+def _check_own_work_factor(data: bytes) -> None:
+    """Read back the header pyrage wrote, with the recipient's own checks (see the module
+    docstring): a bundle the verifier would refuse must never be saved."""
+    # Imported here: verify.py imports this module's names, so a top-level import would be circular.
+    from desktop_app.export.verify import (
+        MAX_SCRYPT_WORK_FACTOR,
+        BundleWorkFactorTooHigh,
+        check_work_factor,
+        parse_age_header,
+    )
+
+    header = parse_age_header(data)
+    try:
+        check_work_factor(header)
+    except BundleWorkFactorTooHigh as exc:
+        chosen = header.stanzas[0].args[-1]
+        raise PassphraseWorkTooHigh(
+            f"This computer protected the passphrase with more work (2^{chosen}) than a recipient's copy of "
+            f"Safeguarding Case Notes or age accepts (2^{MAX_SCRYPT_WORK_FACTOR}), so the bundle was not made."
+        ) from exc
+
+
 def write_bundle(
     packet: SharePacket,
     key: Ed25519PrivateKey,
@@ -161,6 +199,7 @@ def write_bundle(
         check_password(passphrase)
         plain, manifest = bundle_tar(packet, key, pdf)
         data = pyrage.passphrase.encrypt(plain, passphrase)
+        _check_own_work_factor(data)
     else:
         raise UsageError("Choose either the recipient's age public key or a passphrase for the bundle, not both.")
     return WrittenBundle(

@@ -4,8 +4,15 @@ A bundle may come from anyone, so it is treated as hostile until proven otherwis
 
 1. The age header is parsed here first. A passphrase bundle names its scrypt work
    factor in the header, and a hostile file can ask for 2^30 rounds: the library would
-   stall for minutes before it could say "wrong passphrase". Anything above 2^20 (about
-   a second; we write 2^18–2^19) is refused before any work is done.
+   stall for minutes (and ask for a terabyte of memory) before it could say "wrong
+   passphrase". Anything above 2^22 is refused before any work is done. 22 is the
+   standard Go ``age`` tool's own default maximum (``ScryptIdentity`` in filippo.io/age),
+   and it is not lower because of how bundles are written: pyrage (rage) times scrypt
+   and picks the factor that takes about a second *on the sending computer*, 2^20 on a
+   slow two-core machine and 2^21–2^22 on a fast one. A lower limit would make us refuse
+   bundles this application wrote. ``export.bundle.write_bundle`` checks its own output
+   against this limit, so it can never write a bundle its recipient's copy refuses. At
+   2^22 scrypt needs 4 GiB of memory and a few seconds: the worst a hostile file can do.
 2. age decrypts and authenticates everything (a flipped byte fails its MAC).
 3. The tar is read *in memory* with limits: only the four expected regular files, no
    paths, links, devices or duplicates, and at most 200 MB in all. Nothing is ever
@@ -55,7 +62,9 @@ from desktop_app.services.signing import fingerprint, normalise_fingerprint
 AGE_MAGIC = b"age-encryption.org/v1\n"
 AGE_PREFIX = b"age-encryption.org/"
 ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
-MAX_SCRYPT_WORK_FACTOR = 20
+# The standard age tool's default maximum (see the module docstring); bundle.py checks
+# every passphrase bundle it writes against it.
+MAX_SCRYPT_WORK_FACTOR = 22
 MAX_HEADER_BYTES = 64 * 1024
 MAX_STANZAS = 64
 MAX_CONTENT_BYTES = 200 * 1024 * 1024
@@ -227,10 +236,14 @@ def parse_age_header(data: bytes) -> AgeHeader:
     return AgeHeader(tuple(stanzas), position)
 
 
-def check_work_factor(header: AgeHeader) -> None:
+def check_work_factor(header: AgeHeader) -> int | None:
+    """The scrypt work factor (log2) a passphrase bundle asks for, or None for a key
+    bundle. Refuses anything above ``MAX_SCRYPT_WORK_FACTOR`` without doing any of the
+    work, so a hostile header cannot stall the program. Used both when reading a bundle
+    and, by ``export.bundle``, on every passphrase bundle this application writes."""
     scrypt = [s for s in header.stanzas if s.kind == "scrypt"]
     if not scrypt:
-        return
+        return None
     if len(header.stanzas) != 1 or len(scrypt[0].args) != 2:
         raise BundleDamaged("The bundle's passphrase header is malformed.")
     factor_text = scrypt[0].args[1]
@@ -244,6 +257,7 @@ def check_work_factor(header: AgeHeader) -> None:
             "A real bundle never asks for this. Do not open it with other tools; ask the sender "
             "to send it again, and tell them what happened.",
         )
+    return factor
 
 
 def _check_payload_length(data: bytes, header: AgeHeader) -> None:

@@ -19,7 +19,9 @@ Three steps, one dialog:
    to the recipient.
 
 All vault access goes through the runner (``services.packet_builder``,
-``services.share_export``); the pages and the PDF are drawn on this thread, in memory.
+``services.share_export``). The preview pages are drawn on this thread, in memory; the
+PDF that is saved is drawn and encrypted in the runner's work, with the signing and
+saving, so a large packet never freezes the window.
 """
 
 from __future__ import annotations
@@ -796,24 +798,21 @@ class ExportDialog(QDialog):
         path = Path(chosen)
         packet, items, vault, case_id = self.packet, self.export_items(), self.vault, self.case_id
         secret = self.password_box.password
-        try:
-            if protection == "pdf-password":
-                data = share_export.encrypted_pdf(packet, secret)
-                pdf = None
-            else:
-                data, pdf = b"", render_pdf(packet)
-        except CaseNotesError as exc:
-            self.message.show_error(exc)
-            return
 
         def work() -> tuple[share_export.ExportRecord, str | None]:
+            # Drawing a large packet and encrypting it takes seconds, so it happens here,
+            # off the UI thread, like the signing and saving: the window stays responsive.
+            # Qt paints to a QImage/QPdfWriter in memory from any thread; nothing is shared
+            # with the widgets.
             bundle = None
-            content = data
-            if protection == "age-key":
-                bundle = share_export.signed_bundle(vault, packet, recipient=recipient, pdf=pdf)
-            elif protection == "age-passphrase":
-                bundle = share_export.signed_bundle(vault, packet, passphrase=secret, pdf=pdf)
-            if bundle is not None:
+            if protection == "pdf-password":
+                content = share_export.encrypted_pdf(packet, secret)
+            else:
+                pdf = render_pdf(packet)
+                if protection == "age-key":
+                    bundle = share_export.signed_bundle(vault, packet, recipient=recipient, pdf=pdf)
+                else:
+                    bundle = share_export.signed_bundle(vault, packet, passphrase=secret, pdf=pdf)
                 content = bundle.data
             record = share_export.save_export(
                 vault,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -27,6 +28,7 @@ from desktop_app.domain.share_packet import (
 )
 from desktop_app.errors import EXIT_DAMAGED, EXIT_ERROR, EXIT_OK, EXIT_WRONG_SECRET
 from desktop_app.export.bundle import write_bundle
+from desktop_app.export.verify import MAX_SCRYPT_WORK_FACTOR
 from desktop_app.services.signing import fingerprint
 from desktop_app.store.vault import CreatedVault
 
@@ -35,6 +37,7 @@ from ..conftest import PASSPHRASE
 ROOT = Path(__file__).resolve().parents[2]
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 FAKE_PDF = b"%PDF-1.7\n%%EOF\n"
+BUNDLE_PASSPHRASE = "ABCD-EFGH-JKMN-PQRS"
 
 
 def _packet() -> SharePacket:
@@ -271,3 +274,42 @@ def test_backup_with_a_wrong_passphrase(closed_vault: Path, monkeypatch: pytest.
         run(monkeypatch, "backup", "--vault", str(closed_vault), "--passphrase-stdin", stdin="nope nope nope\n")
         == EXIT_WRONG_SECRET
     )
+
+
+def test_verify_bundle_with_the_passphrase_on_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signer = Ed25519PrivateKey.generate()
+    bundle = tmp_path / "packet.age"
+    bundle.write_bytes(write_bundle(_packet(), signer, passphrase=BUNDLE_PASSPHRASE, pdf=FAKE_PDF).data)
+    code = run(monkeypatch, "verify-bundle", str(bundle), "--passphrase-stdin", stdin=BUNDLE_PASSPHRASE + "\n")
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "verified" in out and fingerprint(signer) in out and "D-17" in out
+    assert "Neighbour A heard" not in out  # listed, never printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["packet.age"]  # nothing extracted
+
+
+def test_verify_bundle_refuses_a_hostile_work_factor_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def b64(raw: bytes) -> bytes:
+        return base64.b64encode(raw).rstrip(b"=")
+
+    factor = MAX_SCRYPT_WORK_FACTOR + 1
+    hostile = tmp_path / "hostile.age"
+    hostile.write_bytes(
+        b"age-encryption.org/v1\n-> scrypt "
+        + b64(os.urandom(16))
+        + f" {factor}\n".encode()
+        + b64(os.urandom(32))
+        + b"\n--- "
+        + b64(os.urandom(32))
+        + b"\n"
+        + os.urandom(16 + 10240 + 16)
+    )
+    code = run(monkeypatch, "verify-bundle", str(hostile), "--passphrase-stdin", stdin=BUNDLE_PASSPHRASE + "\n")
+    err = capsys.readouterr().err
+    assert code == EXIT_DAMAGED  # docs/export-formats.md: exit 3
+    assert f"unreasonable amount of passphrase work (2^{factor}" in err
+    assert "was not opened" in err and "ask the sender to send it again" in err

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -28,6 +27,7 @@ from desktop_app.store import audit
 from desktop_app.store.vault import CreatedVault, VaultFolder
 
 from ..conftest import PASSPHRASE
+from ..export.age_tool import decrypt_with_passphrase, require_age
 from ..export.seed import PROTECTED_WORDS, Seeded, seed_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,15 +141,20 @@ def test_age_bundle_for_a_recipient_key(
     assert entry.signer_fingerprint and entry.signer_fingerprint in printed and "Password" not in printed
     verified = verify_bundle(out.read_bytes(), identity=str(identity), expected_signer=entry.signer_fingerprint)
     assert [n.note_id for n in verified.packet.notes] == [f"N-{i}" for i in seeded.linked]
-    if shutil.which("age"):
-        key = tmp_path / "key.txt"
-        key.write_text(f"{identity}\n")
-        plain = subprocess.run(["age", "-d", "-i", str(key), str(out)], capture_output=True, timeout=60, check=True)
-        with tarfile.open(fileobj=io.BytesIO(plain.stdout)) as tar:
-            assert tar.getnames() == ["manifest.json", "manifest.sig", "packet.json", "packet.pdf"]
-            packet = json.loads(tar.extractfile("packet.json").read())  # type: ignore[union-attr]
-        assert packet["decision"]["id"] == f"D-{seeded.decision.id}"
-        assert not any(w in json.dumps(packet) for w in PROTECTED_WORDS)
+    # The standard tool opens it (skipped, visibly, without age; a failure in CI).
+    age = require_age()
+    key = tmp_path / "key.txt"
+    key.write_text(f"{identity}\n")
+    plain = subprocess.run([age, "-d", "-i", str(key), str(out)], capture_output=True, timeout=60, check=True)
+    _check_opened_by_age(plain.stdout, seeded)
+
+
+def _check_opened_by_age(plain: bytes, seeded: Seeded) -> None:
+    with tarfile.open(fileobj=io.BytesIO(plain)) as tar:
+        assert tar.getnames() == ["manifest.json", "manifest.sig", "packet.json", "packet.pdf"]
+        packet = json.loads(tar.extractfile("packet.json").read())  # type: ignore[union-attr]
+    assert packet["decision"]["id"] == f"D-{seeded.decision.id}"
+    assert not any(w in json.dumps(packet) for w in PROTECTED_WORDS)
 
 
 def test_age_bundle_with_a_passphrase(
@@ -170,6 +175,8 @@ def test_age_bundle_with_a_passphrase(
     assert run(monkeypatch, *args) == EXIT_OK
     assert verify_bundle(out.read_bytes(), passphrase=PASSWORD).protected_by == "passphrase"
     assert recorded(vault)[0].protection == "age-passphrase"
+    # The recipient types the passphrase into the standard tool's prompt.
+    _check_opened_by_age(decrypt_with_passphrase(out, PASSWORD), seeded)
 
 
 def test_policy_decides_the_formats(

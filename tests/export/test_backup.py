@@ -1,5 +1,6 @@
 """Backups: an encrypted, verified copy with its key slots; restored only into a new
-folder, with every row and an intact audit chain; damage reported; old ones rotated."""
+folder, with every row of a vault holding a case's whole history and an intact audit
+chain; damage reported; old ones rotated."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from desktop_app.errors import EXIT_DAMAGED, UsageError, WrongPassphrase
+from desktop_app.services import bundle_import, case_records, share_export
 from desktop_app.services.backup import (
     INFO_NAME,
     BackupDamaged,
@@ -22,10 +24,12 @@ from desktop_app.services.backup import (
     prune,
     restore,
 )
+from desktop_app.services.signing import signing_key
 from desktop_app.store import audit
 from desktop_app.store.vault import CreatedVault, OpenVault
 
 from ..conftest import PASSPHRASE
+from .seed import SeededHistory, seed_history
 
 MARKER = "BACKUP-PLAINTEXT-MARKER-7f3a"
 
@@ -66,23 +70,82 @@ def test_backup_layout_is_encrypted_and_verified(vault: OpenVault, tmp_path: Pat
     assert check_copy(made / "vault.db", vault.data_key_for_backup()).audit_events == info["audit_events"]
 
 
-def test_backup_then_restore_keeps_every_row_and_the_audit_chain(vault: OpenVault, tmp_path: Path) -> None:
-    made = backup(vault, tmp_path / "backups")
+# The rows a vault with a case's whole history has (seed_history): each must come back.
+SEEDED_TABLES = (
+    "cases",
+    "case_detail_changes",
+    "case_status_changes",
+    "people",
+    "notes",
+    "note_revisions",
+    "note_people",
+    "attachments",
+    "attachment_contents",
+    "drafts",
+    "decisions",
+    "decision_notes",
+    "decision_drafts",
+    "decision_feedback",
+    "consent_entries",
+    "information_requests",
+    "request_responses",
+    "exports",
+    "received_bundles",
+    "received_bundle_files",
+    "settings",
+    "meta",
+    "audit_events",
+)
+
+
+@pytest.fixture
+def history(open_vault: OpenVault) -> SeededHistory:
+    made = seed_history(open_vault)
+    _write_some(open_vault)
+    return made
+
+
+def test_backup_then_restore_keeps_every_row_and_the_audit_chain(
+    open_vault: OpenVault, history: SeededHistory, tmp_path: Path
+) -> None:
+    vault = open_vault
     before = _tables(vault.conn)
-    before["audit_events"] = [row for row in before["audit_events"] if row[3] != "backup.created"]
+    empty = [table for table in SEEDED_TABLES if not before.get(table)]
+    assert empty == [], f"the seeded vault has nothing in {empty}, so the round trip would not test them"
+    made = backup(vault, tmp_path / "backups")
+    assert audit.recent_events(vault.conn, 1)[0]["action"] == "backup.created"  # after the copy was taken
     restored = restore(made, tmp_path / "restored", passphrase=PASSPHRASE)
     try:
-        after = _tables(restored.vault.conn)
+        copy = restored.vault
+        after = _tables(copy.conn)
         assert set(after) == set(before)
         for table, rows in before.items():
             if table == "audit_events":
                 continue
             assert rows == after[table], table
+        # The audit chain: every event as it was, byte for byte, then the restore's own two.
         events = after["audit_events"]
         assert events[: len(before["audit_events"])] == before["audit_events"]
         assert [e[3] for e in events[len(before["audit_events"]) :]] == ["vault.unlocked", "vault.restored"]
-        assert audit.verify_chain(restored.vault.conn).ok
-        assert restored.vault.info.vault_id == vault.info.vault_id
+        report = audit.verify_chain(copy.conn)
+        assert report.ok and report.events == len(before["audit_events"]) + 2
+        assert copy.info.vault_id == vault.info.vault_id
+
+        # And the restored vault works through the services, not only as rows.
+        case_id = history.seeded.case.id
+        [original, amendment] = case_records.note_history(copy, history.amended_note_id)
+        assert "About 3 cm." in amendment.text and amendment.reason == "Added the size of the bruise"
+        assert "About 3 cm." not in original.text
+        attachment, data = case_records.read_attachment(copy, history.attachment_id)  # checks its SHA-256
+        assert attachment.filename == "body-map.png" and data == case_records.read_attachment(vault, attachment.id)[1]
+        assert share_export.get_export(copy, history.export_id).feedback_received
+        received, packet, _pdf = bundle_import.received_packet(copy, history.received_id)
+        assert received.case_id == case_id and packet.notes
+        assert [e.kind for e in case_records.chronology_page(copy, case_id, limit=200).entries] == [
+            e.kind for e in case_records.chronology_page(vault, case_id, limit=200).entries
+        ]
+        assert case_records.get_case(copy, history.closed_case.id).status == "closed"
+        assert signing_key(copy).private_bytes_raw() == signing_key(vault).private_bytes_raw()
     finally:
         restored.vault.close()
         restored.folder.release()

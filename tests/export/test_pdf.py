@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyrage
 import pytest
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
@@ -155,10 +156,16 @@ def test_nothing_is_written_to_disk_while_exporting_or_previewing(
     pages = render_preview_pages(packet, 72)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from desktop_app.export.bundle import bundle_tar
+    from desktop_app.export.bundle import bundle_tar, write_bundle
 
-    tar, _ = bundle_tar(packet, Ed25519PrivateKey.generate())
-    assert data and pages and tar
+    signer = Ed25519PrivateKey.generate()
+    tar, _ = bundle_tar(packet, signer)
+    # The age step too (pyrage, in Rust, which would honour TMPDIR as well), for a key and
+    # for a passphrase, with the PDF drawn inside write_bundle.
+    recipient = str(pyrage.x25519.Identity.generate().to_public())
+    for_key = write_bundle(packet, signer, recipient=recipient)
+    for_passphrase = write_bundle(packet, signer, passphrase=generate_password())
+    assert data and pages and tar and for_key.data and for_passphrase.data
     assert listing() == before
 
 

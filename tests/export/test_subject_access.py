@@ -94,7 +94,13 @@ def test_a_parents_export_holds_only_what_is_about_them(open_vault: Any, seeded:
     decision_service.record_consent(
         open_vault,
         seeded.father.id,
-        ConsentInput(kind="refused", occurred_at="2024-03-04T12:00", how="In person"),
+        ConsentInput(
+            kind="refused",
+            occurred_at="2024-03-04T12:00",
+            how="In person",
+            given_by="Dariusz Nowak, for himself",
+            capacity_note="An adult with capacity",
+        ),
     )
     built, data = export_subject_access(open_vault, seeded.case.id, seeded.father.id, PASSWORD)
     packet = built.packet

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +23,9 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.domain.policy import Policy
 from desktop_app.domain.redaction import REDACTED
+from desktop_app.export.verify import verify_bundle
+from desktop_app.services import share_export
+from desktop_app.ui import export_dialog as export_dialog_module
 from desktop_app.ui.export_dialog import EXPORTING_OFF, ExportDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.workspace import CaseWorkspace
@@ -74,8 +79,26 @@ def ticked(dialog: ExportDialog) -> set[int]:
     }
 
 
+def drawn_off_the_window_thread(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
+    """Wrap ``module.name`` (a step that draws or encrypts the PDF) to record, for each
+    call, whether it ran on the window's own thread."""
+    original = getattr(module, name)
+    on_window_thread: list[bool] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        on_window_thread.append(threading.current_thread() is threading.main_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return on_window_thread
+
+
 def test_export_a_packet_from_a_case_with_a_decision(
-    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded], tmp_path: Path
+    qtbot: Any,
+    open_window: Callable[..., MainWindow],
+    seeded: tuple[Path, Seeded],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     vault_dir, s = seeded
     workspace = open_case(qtbot, open_window, vault_dir, s.case.id)
@@ -134,10 +157,14 @@ def test_export_a_packet_from_a_case_with_a_decision(
     assert board.text() == password and workspace.window.clipboard.holds_our_copy()
     workspace.window.clipboard.clear_now()
 
-    # Save as…: only the encrypted PDF is written; then it is recorded.
+    # Save as…: only the encrypted PDF is written; then it is recorded. The PDF is drawn
+    # and encrypted in the background, so a large packet does not freeze the window.
+    encrypting = drawn_off_the_window_thread(monkeypatch, share_export, "encrypted_pdf")
     dialog.ask_save_path = lambda suggested: str(tmp_path / suggested)  # type: ignore[method-assign]
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.save_button.isEnabled()  # busy until the background work is done
     qtbot.waitUntil(lambda: dialog.step == 3, timeout=WAIT_MS)
+    assert encrypting == [False]
     saved = list(tmp_path.glob("share-packet-*.pdf"))
     assert len(saved) == 1 and [p.name for p in tmp_path.iterdir() if p.is_file()] == [saved[0].name]
     assert dialog.done_password.password == password and not dialog.fingerprint.isVisible()
@@ -175,7 +202,11 @@ def test_exporting_turned_off_by_policy_is_said_plainly(
 
 
 def test_age_only_policy_offers_only_bundles(
-    qtbot: Any, open_window: Callable[..., MainWindow], seeded: tuple[Path, Seeded]
+    qtbot: Any,
+    open_window: Callable[..., MainWindow],
+    seeded: tuple[Path, Seeded],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     vault_dir, s = seeded
     workspace = open_case(qtbot, open_window, vault_dir, s.case.id, policy=Policy(allowed_export_formats=("age",)))
@@ -185,6 +216,20 @@ def test_age_only_policy_offers_only_bundles(
     dialog.go_next()
     assert not dialog.pdf_choice.isVisibleTo(dialog) and dialog.key_choice.isChecked()
     assert "does not allow PDF" in dialog.policy_note.text()
+
+    # Saved for the recipient's key: the PDF inside is drawn in the background too.
+    drawing = drawn_off_the_window_thread(monkeypatch, export_dialog_module, "render_pdf")
+    identity = pyrage.x25519.Identity.generate()
+    dialog.recipient_key.setText(str(identity.to_public()))
+    dialog.ask_save_path = lambda suggested: str(tmp_path / suggested)  # type: ignore[method-assign]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.step == 3, timeout=WAIT_MS)
+    assert drawing == [False]
+    [saved] = tmp_path.glob("share-packet-*.age")
+    verified = verify_bundle(saved.read_bytes(), identity=str(identity), expected_signer=dialog.fingerprint.text())
+    assert verified.files["packet.pdf"].startswith(b"%PDF-") and dialog.fingerprint.isVisible()
+    assert [n.note_id for n in verified.packet.notes] == [f"N-{i}" for i in s.linked]
+    assert not any(word in verified.packet.to_json() for word in PROTECTED_WORDS)
 
 
 def test_back_up_and_restore_from_the_file_menu(

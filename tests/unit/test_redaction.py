@@ -76,7 +76,7 @@ def test_case_insensitive_and_titles_go_with_the_name() -> None:
         ("Smith's dog", "Neighbour A's dog"),
         ("Smith’s dog", "Neighbour A’s dog"),  # curly apostrophe kept as typed
         ("Anne’s sister", "Neighbour A’s sister"),
-        ("the Smiths' house", "the Smiths' house"),  # a different word: not a partial hit
+        ("the Smiths' house", "the Neighbour A family's house"),  # the family, in the plural
         ("O’Brien-Murphy’s van", "Neighbour B’s van"),
         ("o'brien said", "Neighbour B said"),
         ("Murphy and O'Brien", "Neighbour B and Neighbour B"),
@@ -84,6 +84,103 @@ def test_case_insensitive_and_titles_go_with_the_name() -> None:
 )
 def test_possessives_apostrophes_and_hyphens(text: str, expected: str) -> None:
     assert red(text) == expected
+
+
+THISTLEWOOD = ProtectedPerson("Margaret Thistlewood", "Neighbour", aliases=("Maggie",))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the Thistlewoods were out", "the Neighbour A family were out"),
+        ("Thistlewoods' car", "Neighbour A family's car"),
+        ("the Thistlewoods’ car", "the Neighbour A family’s car"),  # the apostrophe as typed
+        ("THISTLEWOODS", "Neighbour A family"),
+        ("the Thistlewoods's gate", "the Neighbour A family's gate"),
+        ("the Thistle\u00adwoods", "the Neighbour A family"),
+        ("Thistlewoodsy and Thistlewoodson", "Thistlewoodsy and Thistlewoodson"),  # other words
+    ],
+)
+def test_a_surname_in_the_plural_is_the_family(text: str, expected: str) -> None:
+    assert red(text, THISTLEWOOD) == expected
+
+
+def test_plural_families_across_names() -> None:
+    assert red("the Smiths and Smiths'") == "the Neighbour A family and Neighbour A family's"
+    assert red("the O'Brien-Murphys, the Murphys, the O’Briens") == (
+        "the Neighbour B family, the Neighbour B family, the Neighbour B family"
+    )
+    assert red("the Nuñezes and the NUNEZES’ flat") == "the Parent A family and the Parent A family’s flat"
+    jones = ProtectedPerson("Mark Jones Jr", "Father")
+    assert red("the Joneses' dog; Jones's car", jones) == "the Father A family's dog; Father A's car"
+    assert red("the Foxes", ProtectedPerson("Mrs Fox", "Carer")) == "the Carer A family"  # title + surname
+
+
+def test_only_a_surname_stands_for_the_family() -> None:
+    # A first name in the plural is another word: redacting "marks" for a protected
+    # "Mark" would wreck a record of marks on a child's arm.
+    jones = ProtectedPerson("Mark Jones", "Father")
+    assert red("marks on his arm; the Joneses", jones) == "marks on his arm; the Father A family"
+    assert red("Maggies and Thistlewoods", ProtectedPerson("Maggie", "Neighbour")) == "Maggies and Thistlewoods"
+    berg = ProtectedPerson("J. van der Berg", "Carer")
+    assert red("the Bergs' van; the vans", berg) == "the Carer A family's van; the vans"  # not a joining word
+
+
+def test_a_plural_that_cannot_be_attributed_or_would_bring_back_a_name() -> None:
+    plan = build_plan([ProtectedPerson("Jane Smith", "Parent"), ProtectedPerson("John Smith", "Parent")])
+    assert redact_text("the Smiths' car", plan) == f"the {AMBIGUOUS} family's car"
+    # Someone called Family: the label alone, so a second pass finds nothing more.
+    plan = build_plan([ProtectedPerson("Kim Family", "Parent"), ProtectedPerson("Jo Smith", "Carer")])
+    once = redact_text("the Smiths and the Familys", plan)
+    assert once == "the Carer A and the Parent A" and redact_text(once, plan) == once
+    # A protected "Smiths" is found as itself, not as the plural of a protected "Smith".
+    plan = build_plan([ProtectedPerson("Al Smith", "Parent"), ProtectedPerson("Bo Smiths", "Carer")])
+    assert redact_text("Smith, Smiths, Smithses", plan) == "Parent A, Carer A, Carer A family"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("margaret.t@mail.com", REDACTED),
+        ("E-mail margaret.t@mail.com, or ring.", f"E-mail {REDACTED}, or ring."),
+        ("<MThistlewood@Mail.com>", f"<{REDACTED}>"),  # inside a word, in any case
+        ("(see https://facebook.com/maggie.thistlewood.)", f"(see {REDACTED}.)"),
+        ("facebook.com/maggie_t", REDACTED),
+        ("www.thistlewood-farm.co.uk", REDACTED),
+        ("DM @maggie_t1966 tonight", f"DM {REDACTED} tonight"),
+        ("Mrs margaret@mail.com", REDACTED),  # the title goes with it
+        ("mail to: mash@council.gov.uk", "mail to: mash@council.gov.uk"),  # names no one
+        ("Margaret: 4 p.m.", "Neighbour A: 4 p.m."),
+    ],
+)
+def test_an_address_naming_a_protected_person_is_redacted_whole(text: str, expected: str) -> None:
+    assert red(text, THISTLEWOOD) == expected
+
+
+def test_a_short_name_must_be_a_whole_part_of_an_address() -> None:
+    li = ProtectedPerson("Li Wu", "Carer")
+    assert red("li.wu@mail.com and wu@x.org", li) == f"{REDACTED} and {REDACTED}"
+    assert red("contact@police.uk, https://wuhan.example/li", li) == f"contact@police.uk, {REDACTED}"
+
+
+def test_a_marked_passage_touching_an_address_swallows_it() -> None:
+    plan = build_plan([THISTLEWOOD])
+    text = "Write to margaret.t@mail.com today"
+    assert redact_text(text, plan, [(0, text.index("@") - 2)]) == f"{REDACTED} today"
+
+
+def test_a_long_note_naming_someone_thousands_of_times() -> None:
+    # Every mention, address and marked passage is placed in one sorted sweep; comparing
+    # each with all the others took minutes at this size.
+    plan = build_plan([THISTLEWOOD])
+    line = "Mrs Thistlewood rang; the Thistlewoods’ car; margaret.t@mail.com. "
+    text = line * 10_000
+    rang = line.index("rang")
+    marked = [(i * 100 * len(line) + rang, i * 100 * len(line) + rang + 4) for i in range(100)]
+    out = redact_text(text, plan, marked)
+    assert out.count("Neighbour A family’s car") == 10_000 and out.count(REDACTED) == 10_000 + 100
+    assert out.count("Neighbour A rang") == 9_900 and out.count(f"Neighbour A {REDACTED};") == 100
+    assert _surviving_terms(out, plan.terms) == [] and "@" not in out
 
 
 @pytest.mark.parametrize(
@@ -158,6 +255,8 @@ def test_marked_passages_outside_the_text_are_refused() -> None:
 def test_a_label_that_would_contain_a_protected_name_is_refused() -> None:
     with pytest.raises(ValidationError, match="part of a protected name"):
         build_plan([ProtectedPerson("Kim Neighbour", "Neighbour")])
+    with pytest.raises(ValidationError, match="'smiths'"):  # the family's name, in the plural
+        build_plan([ProtectedPerson("Kim Smith", "Parent"), ProtectedPerson("Jo Lee", "Friend of the Smiths")])
 
 
 def test_a_protected_person_needs_a_name_and_a_role() -> None:
@@ -241,8 +340,35 @@ def _plan_or_skip(people: list[tuple[list[str], str]]) -> tuple[object, list[str
 
 
 def _mention(word: str, style: int) -> str:
-    forms = [word, word.upper(), word.lower(), word + "'s", word + "’s", "Mrs " + word, word.replace("'", "’")]
+    forms = [
+        word,
+        word.upper(),
+        word.lower(),
+        word + "'s",
+        word + "’s",
+        "Mrs " + word,
+        word.replace("'", "’"),
+        "the " + word + "s",
+        word + "es’",
+        word.upper() + "S'",
+    ]
     return forms[style % len(forms)]
+
+
+def _surviving_plurals(text: str, surnames: frozenset[str]) -> list[str]:
+    """Whole-word plurals ("smiths", "joneses") of protected surnames left in ``text``."""
+    folded = fold(text)
+    found = []
+    for term in surnames:
+        before = r"(?<![^\W_])" if term[0].isalnum() else ""
+        if re.search(before + re.escape(term) + r"(?:es|s)(?![^\W_])", folded):
+            found.append(term)
+    return found
+
+
+def _has_address(text: str) -> bool:
+    """Whether ``text`` could hold an e-mail or web address, which is redacted whole."""
+    return "@" in text or "/" in text or "www." in fold(text)
 
 
 def _surviving_terms(text: str, terms: frozenset[str]) -> list[str]:
@@ -277,6 +403,39 @@ def test_a_protected_name_never_survives_whatever_surrounds_it(
     text = " ".join(pieces)
     out = redact_text(text, plan)  # type: ignore[arg-type]
     assert _surviving_terms(out, plan.terms) == []  # type: ignore[attr-defined]
+    assert _surviving_plurals(out, plan.plural_terms) == []  # type: ignore[attr-defined]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=PEOPLE,
+    local=st.tuples(
+        st.text(alphabet="abcxyz019", max_size=4).map(lambda s: s + "." if s else s),
+        st.text(alphabet="abcxyz019", max_size=4).map(lambda s: "_" + s if s else s),
+    ),
+    domain=st.sampled_from(["mail.com", "example.org", "council.gov.uk"]),
+    style=st.integers(0, 2),
+    scheme=st.sampled_from(["{}@{}", "mailto:{}@{}", "https://{1}/{0}", "@{0}"]),
+    which=st.integers(0, 8),
+)
+@example(
+    people=[(["Margaret", "Thistlewood"], "Neighbour")],
+    local=("", ".t"),
+    domain="mail.com",
+    style=0,
+    scheme="{}@{}",
+    which=0,
+)
+def test_a_protected_name_in_an_address_never_survives(
+    people: list[tuple[list[str], str]], local: tuple[str, str], domain: str, style: int, scheme: str, which: int
+) -> None:
+    plan, words = _plan_or_skip(people)
+    word = words[which % len(words)]
+    assume(fold(word) in plan.terms)  # type: ignore[attr-defined]  # not an initial or a joining word
+    name = [word, word.lower(), word.upper()][style]
+    address = scheme.format(local[0] + name + local[1], domain)
+    out = redact_text(f"<{address}>.", plan)  # type: ignore[arg-type]
+    assert out == f"<{REDACTED}>."
 
 
 @settings(max_examples=150, deadline=None)
@@ -293,13 +452,18 @@ def test_redaction_is_idempotent(people: list[tuple[list[str], str]], text: str,
 def test_text_without_a_mention_is_unchanged(people: list[tuple[list[str], str]], text: str) -> None:
     plan, _ = _plan_or_skip(people)
     assume(not _surviving_terms(text, plan.terms))  # type: ignore[attr-defined]
+    assume(not _surviving_plurals(text, plan.plural_terms) and not _has_address(text))  # type: ignore[attr-defined]
     assume(not any(t in fold(text) for t in ("mr", "mrs", "ms", "dr")))  # titles only go with a name
     assert redact_text(text, plan) == text  # type: ignore[arg-type]
 
 
 def test_the_survival_check_itself_finds_names() -> None:
-    terms = build_plan([ANNE, SEAN]).terms
+    plan = build_plan([ANNE, SEAN])
+    terms = plan.terms
     assert _surviving_terms("so ANNE’s bag", terms) == ["anne"]
+    assert sorted(plan.plural_terms) == ["murphy", "o'brien", "o'brien-murphy", "smith"]
+    assert _surviving_plurals("the SMITHS’ car", plan.plural_terms) == ["smith"]
+    assert _surviving_plurals("the Smithsons", plan.plural_terms) == []
     assert sorted(_surviving_terms("Mr O’BRIEN-murphy", terms)) == ["murphy", "o'brien", "o'brien-murphy"]
     assert _surviving_terms("Annex", terms) == []
 
@@ -309,6 +473,7 @@ def test_the_survival_check_itself_finds_names() -> None:
 def test_a_marked_passage_is_replaced_and_nothing_else_changes(text: str, data: st.DataObject) -> None:
     plan = build_plan([ANNE])
     assume(text and not _surviving_terms(text, plan.terms) and "mrs" not in fold(text))
+    assume(not _surviving_plurals(text, plan.plural_terms) and not _has_address(text))
     start = data.draw(st.integers(0, len(text) - 1))
     end = data.draw(st.integers(start + 1, len(text)))
     out = redact_text(text, plan, [(start, end)])
