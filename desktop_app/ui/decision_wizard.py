@@ -29,7 +29,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -957,7 +957,15 @@ class DecisionWizard(QDialog):
         )
         self.message = MessageArea()
         self.steps = QListWidget()
-        self.steps.setFixedWidth(230)
+        # Wide enough for the longest step in bold ("▸ Public interest and legal
+        # requirement"), so no step wraps and loses its indent; never under 230 px.
+        bold = QFont(self.steps.font())
+        bold.setWeight(QFont.Weight.Bold)
+        longest = max(
+            QFontMetrics(bold).horizontalAdvance(f"▸ {step}")
+            for step in (*(q.step for q in wf.QUESTIONS), *POST_STEP_TITLES.values())
+        )
+        self.steps.setFixedWidth(max(230, longest + 2 * self.steps.frameWidth() + 16))
         self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.steps.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.steps.setAccessibleName("Steps")
