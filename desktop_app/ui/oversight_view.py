@@ -62,6 +62,11 @@ _STATUS_ORDER = {
 
 def _summary_line(counts: dict[FollowUpStatus, int]) -> str:
     total = sum(counts.values())
+    if total == 0:
+        return (
+            "No emergency shares to show. Each share made with Share now (Ctrl+Shift+E) appears "
+            "here with its write-up deadline; if you have chosen filters, widen them to see more."
+        )
     parts = [f"{counts[s]} {s.label.lower()}" for s in FollowUpStatus if counts[s]]
     noun = "emergency share" if total == 1 else "emergency shares"
     return f"{total} {noun}" + (": " + ", ".join(parts) + "." if parts else ".")

@@ -919,3 +919,12 @@ def test_a_written_up_share_offers_to_export_what_was_shared(qtbot: Any, make_va
     view = ShareDetailsDialog(still_open, datetime.now(UTC), workspace, can_export=True)
     assert view.export_button is None and view.document_button is not None
     view.deleteLater()
+
+
+def test_oversight_summary_says_what_an_empty_list_means() -> None:
+    from desktop_app.ui.oversight_view import _summary_line
+
+    empty = _summary_line({status: 0 for status in FollowUpStatus})
+    assert "No emergency shares to show" in empty and "Ctrl+Shift+E" in empty
+    one = _summary_line({status: int(status is FollowUpStatus.OVERDUE) for status in FollowUpStatus})
+    assert one.startswith("1 emergency share: 1 overdue")
