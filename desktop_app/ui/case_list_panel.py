@@ -70,7 +70,7 @@ class CaseListPanel(QWidget):
         self.key_worker.setAccessibleName("Key worker")
         filters = QFormLayout()
         filters.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for text, widget in (("&Show:", self.status), ("&Find:", self.text), ("&Key worker:", self.key_worker)):
+        for text, widget in (("&Show:", self.status), ("F&ind:", self.text), ("&Key worker:", self.key_worker)):
             label = QLabel(text)
             label.setBuddy(widget)
             filters.addRow(label, widget)
@@ -108,7 +108,7 @@ class CaseListPanel(QWidget):
         self.empty = QLabel(EMPTY_VAULT)
         self.empty.setWordWrap(True)
         self.empty.hide()
-        self.new_button = QPushButton("&New case…")
+        self.new_button = QPushButton("New c&ase…")  # Alt+N is the Note menu
         self.new_button.setToolTip("Open a new case (Ctrl+Shift+N)")
         self.new_button.clicked.connect(self.new_case_requested)
         self.demo_button = QPushButton("Explore the &demo vault…")

@@ -69,9 +69,9 @@ class SearchPanel(QWidget):
         self.category.addItem("Any category", None)
         for item in CONCERN_CATEGORIES:
             self.category.addItem(item.label, item.code)
-        self.use_from = QCheckBox("&From")
+        self.use_from = QCheckBox("On or &after")
         self.date_from = QDateEdit(QDate.currentDate().addMonths(-3))
-        self.use_to = QCheckBox("&To")
+        self.use_to = QCheckBox("On or &before")
         self.date_to = QDateEdit(QDate.currentDate())
         for check, edit, name in ((self.use_from, self.date_from, "From date"), (self.use_to, self.date_to, "To date")):
             edit.setCalendarPopup(True)
@@ -94,7 +94,7 @@ class SearchPanel(QWidget):
         for text, widget in (
             ("Fin&d:", self.query),
             ("Ca&ses:", self.scope),
-            ("Cate&gory:", self.category),
+            ("Categor&y:", self.category),
         ):
             label = QLabel(text)
             label.setBuddy(widget)
