@@ -324,6 +324,15 @@ def _classify(message: str, by_passphrase: bool) -> BundleError:
         )
     if by_passphrase and lowered == "decryption failed":
         return BundleWrongPassphrase("That passphrase does not open this bundle.")
+    if "excessive work" in lowered:
+        # Within our own limit, but rage times this computer and refuses work it would take
+        # it more than about 16 times its own calibration to do: a genuine bundle from a
+        # much faster machine, opened on a slow one. Not damage, and not the sender's fault.
+        return BundleWorkFactorTooHigh(
+            "This computer is too slow to open this passphrase bundle in reasonable time.",
+            "Open it on a faster computer, or ask the sender to send it again for your age key "
+            "(a key bundle needs no passphrase work).",
+        )
     if "fill whole buffer" in lowered or "unexpected eof" in lowered:
         return _incomplete()
     if "mac" in lowered:

@@ -516,3 +516,13 @@ def test_the_documented_by_hand_check_works(keys: Keys, packet: SharePacket, tmp
         assert decrypting.wait(timeout=30) == 0
     assert check.returncode == 0, check.stderr
     assert check.stdout.strip().endswith(fingerprint(keys.signer))
+
+
+def test_rage_refusing_work_on_a_slow_computer_is_not_called_damage() -> None:
+    """rage times this computer and refuses a passphrase bundle that would take it far longer
+    than its own calibration; the bundle is genuine, so the advice is a faster computer or a
+    key bundle (rage's message, pinned: age crate ``DecryptError::ExcessiveWork``)."""
+    error = verify._classify("Excessive work parameter for passphrase.\nDecryption would take around 32 seconds.", True)
+    assert isinstance(error, verify.BundleWorkFactorTooHigh)
+    assert "too slow" in error.message and "faster computer" in error.advice
+    assert "tampered" not in f"{error.message} {error.advice}"
