@@ -649,3 +649,40 @@ def mentions(text: str, people: Sequence[Person]) -> list[tuple[int, int, int]]:
 def protected_mentions(text: str, people: Sequence[Person]) -> list[tuple[int, int, int]]:
     """Where people whose identity must be protected (golden rule 5) are named in ``text``."""
     return mentions(text, [p for p in people if p.protect_identity])
+
+
+# -- history of a case's details ------------------------------------------------------
+
+CASE_DETAIL_LABELS: Mapping[str, str] = {
+    "reference": "Reference",
+    "subject_name": "Name",
+    "subject_date_of_birth": "Date of birth",
+    "subject_identifiers": "Other identifiers",
+    "key_worker": "Key worker",
+}
+
+
+def case_detail_value_text(field_name: str, value: object) -> str:
+    """A value from the history of a case's details, as a person reads it (used by the
+    case details screen and by the subject access export, so both say the same)."""
+    if value in (None, "", {}):
+        return "(none)"
+    if field_name == "subject_date_of_birth" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d %b %Y")
+        except ValueError:
+            return value
+    if isinstance(value, Mapping):
+        return "; ".join(f"{label}: {text}" for label, text in value.items())
+    return str(value)
+
+
+def case_detail_change_lines(
+    fields_changed: Sequence[str], before: Mapping[str, object], after: Mapping[str, object]
+) -> list[str]:
+    """``Label: before → after`` for each changed detail."""
+    return [
+        f"{CASE_DETAIL_LABELS.get(name, name.replace('_', ' '))}: "
+        f"{case_detail_value_text(name, before.get(name))} → {case_detail_value_text(name, after.get(name))}"
+        for name in fields_changed
+    ]

@@ -41,7 +41,14 @@ from desktop_app.domain.decision_record import (
 )
 from desktop_app.domain.emergency import how_label
 from desktop_app.domain.export_record import KIND_SUBJECT_ACCESS, ExportItems, note_ref
-from desktop_app.domain.records import SOURCE_REPORTED, SOURCES, Case, Person, category_label
+from desktop_app.domain.records import (
+    SOURCE_REPORTED,
+    SOURCES,
+    Case,
+    Person,
+    case_detail_change_lines,
+    category_label,
+)
 from desktop_app.domain.redaction import ProtectedPerson, build_plan, redact_packet, redact_text
 from desktop_app.domain.share_packet import (
     DEFAULT_MARKING,
@@ -167,7 +174,8 @@ def _decision_entry(decision: Decision) -> NoteEntry:
 
 
 def _case_entries(conn: Connection, case: Case) -> list[NoteEntry]:
-    """Decisions, requests, consent, feedback, emergency shares and exports of a case."""
+    """Decisions, requests, consent, feedback, emergency shares, changes to the case's
+    details and exports of a case."""
     entries = [_decision_entry(d) for d in decision_store.list_decisions(conn, case.id, include_superseded=True)]
     for request in decision_store.list_requests(conn, case.id):
         answer = request.response
@@ -215,6 +223,22 @@ def _case_entries(conn: Connection, case: Case) -> list[NoteEntry]:
                 category="Emergency share",
                 source=how_label(share.how),
                 text=_lines(("Shared with", share.recipient), ("What", share.what), ("Why", share.why)),
+            )
+        )
+    for change in case_store.detail_changes(conn, case.id):
+        # Earlier names, dates of birth and identifiers are information held about the
+        # child too, so the history of the case's details goes out with everything else.
+        entries.append(
+            NoteEntry(
+                note_id=f"C-{change.id}",
+                occurred_at=_when(change.occurred_at),
+                recorded_at=_when(change.recorded_at),
+                author=change.recorded_by,
+                category="Case details changed",
+                source="",
+                text="\n".join(
+                    [*case_detail_change_lines(change.fields, change.before, change.after), f"Reason: {change.reason}"]
+                ),
             )
         )
     for export in export_store.list_exports(conn, case_id=case.id):
@@ -303,6 +327,17 @@ def build_subject_access(
             raise UsageError("That person is not on this case.")
         subject = by_id.get(person_id) if person_id is not None else None
         third_parties = [ProtectedPerson(p.name, p.relationship) for p in sorted(people, key=lambda p: p.id)]
+        # The child's earlier names (a case's details can change, with a reason) appear in
+        # notes written before the change: the child's own, in their export; a third
+        # party's, in anyone else's.
+        earlier_names = sorted(
+            {
+                str(change.before["subject_name"])
+                for change in case_store.detail_changes(conn, case.id)
+                if "subject_name" in change.fields and change.before.get("subject_name")
+            }
+            - {case.subject_name}
+        )
         if subject is None:
             name = case.subject_name
             fields = [CaseField(f.label, f.value) for f in case_fields(case)]
@@ -327,7 +362,10 @@ def build_subject_access(
             listed = [PersonEntry(subject.relationship, subject.name)]
     except DatabaseError as exc:
         raise classify(exc, "gathering the subject access export") from exc
-    plan = build_plan(third_parties, not_protected=[name])
+    if subject is None:
+        plan = build_plan(third_parties, not_protected=[name, *earlier_names])
+    else:
+        plan = build_plan(third_parties, not_protected=[name], literals=earlier_names)
     packet = build_share_packet(
         sender=Sender(vault.info.owner_name, vault.info.organisation_name),
         vault_id=vault.info.vault_id,

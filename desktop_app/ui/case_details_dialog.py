@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.records import MAX_IDENTIFIERS, Case, CaseDetails, parse_date, validate_case_details
+from desktop_app.domain.records import (
+    MAX_IDENTIFIERS,
+    Case,
+    CaseDetails,
+    case_detail_change_lines,
+    parse_date,
+    validate_case_details,
+)
 from desktop_app.errors import ValidationError
 from desktop_app.services import case_records
 from desktop_app.services.case_records import CaseDetailChange
@@ -34,13 +41,6 @@ from desktop_app.ui.background import BackgroundRunner
 from desktop_app.ui.widgets.form_dialog import FormDialog
 from desktop_app.ui.widgets.guard import alive
 
-FIELD_LABELS = {
-    "reference": "Reference",
-    "subject_name": "Name",
-    "subject_date_of_birth": "Date of birth",
-    "subject_identifiers": "Other identifiers",
-    "key_worker": "Key worker",
-}
 NO_CHANGES = "No earlier changes: these are the details the case was opened with."
 NOTHING_CHANGED = "Nothing has changed yet. Edit a detail and give the reason, or choose Cancel."
 
@@ -98,28 +98,10 @@ def typed_date_of_birth(text: str) -> date | None:
     return parse_date(text, "subject_date_of_birth", "The date of birth") if text else None
 
 
-def value_text(field: str, value: Any) -> str:
-    """A value from the history, as a person reads it."""
-    if value in (None, "", {}):
-        return "(none)"
-    if field == "subject_date_of_birth" and isinstance(value, str):
-        try:
-            return date.fromisoformat(value).strftime("%d %b %Y")
-        except ValueError:
-            return value
-    if isinstance(value, Mapping):
-        return "; ".join(f"{label}: {text}" for label, text in value.items())
-    return str(value)
-
-
 def change_text(change: CaseDetailChange) -> str:
     """One change as the history list shows it: when and who, each field, the reason."""
     lines = [f"{presentation.local_time(change.recorded_at)}, by {change.recorded_by}"]
-    for name in change.fields:
-        label = FIELD_LABELS.get(name, presentation.words(name))
-        before = value_text(name, change.before.get(name))
-        after = value_text(name, change.after.get(name))
-        lines.append(f"{label}: {before} → {after}")
+    lines += case_detail_change_lines(change.fields, change.before, change.after)
     lines.append(f"Reason: {change.reason}")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from desktop_app.domain.decision_record import ConsentInput
-from desktop_app.domain.records import NoteInput
+from desktop_app.domain.records import CaseDetails, NoteInput
 from desktop_app.export.pdf import ensure_gui_app
 from desktop_app.services import case_records, share_export
 from desktop_app.services import decisions as decision_service
@@ -126,3 +126,36 @@ def test_a_protected_person_sees_their_own_name(open_vault: Any, seeded: Seeded)
     assert "Margaret Thistlewood" in text
     assert "Why your identity is protected in what we share" in text
     assert words(text, "Dariusz", "Tom") == []
+
+
+def test_the_childs_export_includes_earlier_case_details_with_the_reason(open_vault: Any, seeded: Seeded) -> None:
+    """An earlier name or date of birth is information held about the child too."""
+    ensure_gui_app()
+    case = seeded.case
+    case_records.update_case(
+        open_vault,
+        case.id,
+        CaseDetails(
+            case.reference,
+            "Tom Example-Jones",
+            case.subject_date_of_birth,
+            dict(case.subject_identifiers),
+            key_worker=case.key_worker,
+        ),
+        reason="Surname changed after adoption order",
+    )
+    built, data = export_subject_access(open_vault, case.id, None, PASSWORD)
+    [entry] = [n for n in built.packet.notes if n.note_id.startswith("C-")]
+    assert entry.category == "Case details changed"
+    # The earlier name is the child's own: not redacted, though it shares a parent's surname.
+    assert entry.text.splitlines() == [
+        "Name: Tom Example → Tom Example-Jones",
+        "Reason: Surname changed after adoption order",
+    ]
+    content = pdf_text(data)
+    assert "Tom Example-Jones" in content and "Tom Example →" in content
+
+    # In a parent's export the child is a third party, under the earlier name too.
+    father = next(p for p in case_records.list_people(open_vault, case.id) if p.relationship == "Father")
+    built, _ = export_subject_access(open_vault, case.id, father.id, PASSWORD)
+    assert words(built.packet.to_json(), "Tom Example") == []
