@@ -43,6 +43,12 @@ MAX_REGISTRY_VALUES = 256
 MAX_REPORTED_UNKNOWN = 20
 
 SECTORS = ("public", "voluntary", "private")
+#: The sectors in words (the lawful bases the wizard suggests depend on the sector).
+SECTOR_NAMES = {
+    "public": "Public body",
+    "voluntary": "Voluntary or community organisation",
+    "private": "Private organisation",
+}
 EXPORT_FORMATS = ("pdf", "age")
 
 DEFAULT_IDLE_LOCK_MINUTES = 5

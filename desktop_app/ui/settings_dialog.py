@@ -23,21 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.policy import EffectiveSettings, Policy, UserSettings
+from desktop_app.domain.policy import SECTOR_NAMES, EffectiveSettings, Policy, UserSettings
 from desktop_app.ui.widgets.message_area import MessageArea
 
 SET_BY_ORGANISATION = "Set by your organisation"
-SECTOR_NAMES = {
-    "public": "Public body",
-    "voluntary": "Voluntary or community organisation",
-    "private": "Private organisation",
-}
 
 
 def _org_label(text: str) -> QLabel:
     # IT's text (a name, a path) is shown as typed, never interpreted as markup.
+    # One line, never wrapped: a wrapped value in this form is clipped to one line's height;
+    # the dialog widens instead (there is room at 1366 px).
     label = QLabel(f"{html.escape(text, quote=False)}  <i>({SET_BY_ORGANISATION})</i>")
-    label.setWordWrap(True)
     label.setAccessibleName(f"{text}, {SET_BY_ORGANISATION.lower()}")
     return label
 
@@ -54,6 +50,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._save = save
+        self._policy = policy
         by_policy = settings.set_by_policy
 
         self.idle = QSpinBox()
@@ -102,10 +99,8 @@ class SettingsDialog(QDialog):
                 policy.organisation_name or vault_info.organisation_name or "—", "organisation_name", by_policy
             ),
         )
-        org.addRow(
-            "Sector:",
-            self._value(policy.organisation_sector or vault_info.organisation_sector, "organisation_sector", by_policy),
-        )
+        sector = policy.organisation_sector or vault_info.organisation_sector
+        org.addRow("Sector:", self._value(SECTOR_NAMES.get(sector, sector), "organisation_sector", by_policy))
         org.addRow(
             "Follow-up deadline:",
             self._value(
@@ -121,7 +116,7 @@ class SettingsDialog(QDialog):
             f"Yes, fingerprint {policy.escrow_fingerprint}" if policy.escrow_enabled else "No organisation escrow key"
         )
         org.addRow("Organisation recovery:", self._value(escrow, "escrow_public_key", by_policy))
-        location = policy.vault_location or "Your own choice (the usual per-user folder unless you choose another)"
+        location = policy.vault_location or "The usual per-user folder, or one you choose"
         org.addRow("Vault location:", self._value(location, "vault_location", by_policy))
         retention = (
             f"{policy.retention_years_after_closure} years after a case is closed"
@@ -150,8 +145,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(620)
 
-    @staticmethod
-    def _value(text: str, key: str, by_policy: frozenset[str]) -> QLabel:
+    def _value(self, text: str, key: str, by_policy: frozenset[str]) -> QLabel:
+        if key in by_policy and self._policy.problems_for(key):
+            # IT tried to set it, but the value could not be used: say so, not "set by".
+            return QLabel(f"{html.escape(text, quote=False)}  <i>(your organisation's value could not be used)</i>")
         return _org_label(text) if key in by_policy else QLabel(text)
 
     def user_settings(self) -> UserSettings:

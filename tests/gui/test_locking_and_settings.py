@@ -196,9 +196,14 @@ def test_a_broken_policy_file_never_stops_the_application_starting(
 
 
 def test_settings_name_the_settings_a_broken_policy_could_not_set(window_factory: Any, vault_path: Path) -> None:
-    window = window_factory(vault_path, {"schema_version": 1, "idle_lock_minutes": "soon", "lock_on_minimise": "yes"})
+    window = window_factory(
+        vault_path,
+        {"schema_version": 1, "idle_lock_minutes": "soon", "lock_on_minimise": "yes", "protective_marking": 12},
+    )
     dialog = SettingsDialog(window.policy, window.settings, window.vault.info, lambda *a: None, parent=window)
     message = dialog.message.text.text()
     assert "Lock after idle" in message and "Lock when minimised" in message
     assert not dialog.minimise.isEnabled() and dialog.minimise.isChecked()  # failed closed
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert any("value could not be used" in t for t in labels)  # not "set by your organisation"
     dialog.close()
