@@ -912,9 +912,10 @@ class DecisionWizard(QDialog):
 
         self.setWindowTitle("Decide whether to share")
         self.setModal(False)
-        self.resize(1180, 660)
         self.setMinimumSize(900, 540)
         self._build(sector)
+        # The question column keeps its room whatever width the step list needs.
+        self.resize(min(1366, 950 + self.steps.width()), 660)
         if resume is None and supersedes is None:
             initial_fields.setdefault("decided_by", vault.info.owner_name)
         self.record.set_values(initial_fields)
