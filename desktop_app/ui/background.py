@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from desktop_app.errors import CaseNotesError
 
@@ -30,7 +30,10 @@ class BackgroundRunner(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="casenotes-store")
         self._pending = 0
         self._epoch = 0
-        self._finished.connect(self._deliver)
+        # Queued, always: ``add_done_callback`` runs ``finished`` at once, on the calling (UI)
+        # thread, when the work is already done, and an automatic connection would then call
+        # back inside ``submit``: a model could insert rows while still announcing a reset.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
     def busy(self) -> bool:

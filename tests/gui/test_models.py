@@ -281,3 +281,34 @@ def test_search_results_model_passes_the_model_checks_and_highlights(
     assert model.rowCount() == 0
     del tester
     no_model_failures(qtlog)
+
+
+def test_results_never_come_back_inside_submit_even_when_the_work_is_already_done(
+    qtbot: Any, runner: BackgroundRunner
+) -> None:
+    """A store job can finish before ``submit`` attaches its callback, which then runs at
+    once on the UI thread. The result must still arrive later, from the event loop: called
+    back inside ``submit``, a model once inserted rows while a reset it had begun was still
+    being announced (the model testers caught it now and then)."""
+    from concurrent.futures import Future
+
+    class AlreadyDone:
+        """Runs the job during ``submit``: the future is done before any callback."""
+
+        def submit(self, fn: Any) -> Future[Any]:
+            future: Future[Any] = Future()
+            future.set_result(fn())
+            return future
+
+        def shutdown(self, wait: bool = True) -> None:
+            pass
+
+    real, runner._executor = runner._executor, AlreadyDone()  # type: ignore[assignment]
+    try:
+        delivered: list[str] = []
+        runner.submit(lambda: "first", delivered.append)
+        runner.submit(lambda: "second", delivered.append)
+        assert delivered == []  # not inside submit
+        qtbot.waitUntil(lambda: delivered == ["first", "second"], timeout=WAIT_MS)  # in order, later
+    finally:
+        runner._executor = real
