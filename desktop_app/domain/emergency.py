@@ -232,6 +232,24 @@ class UnfinishedCapture:
     shared_at: datetime | None = None
     kept_at: datetime | None = None
 
+    @classmethod
+    def of(cls, capture: EmergencyCapture, new_case: NewCase | None, *, case_id: int | None) -> UnfinishedCapture:
+        """What a form holds, as its capture would be recorded, ready to keep. ``case_id`` is
+        the case to come back to when none is chosen in the form."""
+        return cls(
+            case_id=capture.case_id if capture.case_id is not None else case_id,
+            new_case=new_case is not None,
+            new_reference=new_case.reference if new_case else "",
+            new_child=new_case.child_name if new_case else "",
+            shared_with_organisation=capture.shared_with_organisation,
+            shared_with_person=capture.shared_with_person,
+            shared_with_contact=capture.shared_with_contact,
+            how=capture.how,
+            what=capture.what,
+            why=capture.why,
+            shared_at=capture.shared_at,
+        )
+
     @property
     def has_content(self) -> bool:
         """Anything typed (a case chosen or a 'how' picked alone is not worth keeping)."""

@@ -252,20 +252,8 @@ class EmergencyDialog(FormDialog):
     # -- keeping what is typed -------------------------------------------------------------
     def unfinished(self) -> UnfinishedCapture:
         """The form as it is now, to keep (nothing checked: nothing typed is lost)."""
-        data = self.case.currentData()
-        return UnfinishedCapture(
-            case_id=data if isinstance(data, int) and data != NEW_CASE else self.current_case_id,
-            new_case=data == NEW_CASE,
-            new_reference=self.new_reference.text(),
-            new_child=self.new_child.text(),
-            shared_with_organisation=self.organisation.text(),
-            shared_with_person=self.person.text(),
-            shared_with_contact=self.contact.text(),
-            how=self.how.currentData() or "",
-            what=self.what.toPlainText(),
-            why=self.why.text(),
-            shared_at=self.shared_at(),
-        )
+        capture, new_case = self.capture()
+        return UnfinishedCapture.of(capture, new_case, case_id=self.current_case_id)
 
     @property
     def kept_token(self) -> str:
