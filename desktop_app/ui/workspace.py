@@ -412,12 +412,24 @@ class CaseWorkspace(QWidget):
         focus = QApplication.focusWidget()
         if focus is not None and focus is not self.left.tabBar() and self.isAncestorOf(focus):
             return
+        model = self.cases.model
+        if model.rowCount() == 0 and not model.exhausted:
+            # The first page is still on its way from the store thread: whether the list
+            # or "New case" gets the focus depends on what it holds, so decide then.
+            model.loading_changed.connect(self._focus_when_listed)
+            return
         if self.cases.view.isVisible():
             # The find box, not the list: focusing the list would open its first case
             # before anyone chose one.
             self.cases.text.setFocus()
         else:
             self.cases.new_button.setFocus()
+
+    def _focus_when_listed(self, loading: bool) -> None:
+        if loading:
+            return
+        self.cases.model.loading_changed.disconnect(self._focus_when_listed)
+        self._initial_focus()
 
     def focus_cases(self) -> None:
         self.left.setCurrentWidget(self.cases)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabBar
+from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QTabBar
 
 from desktop_app.domain.records import CaseDetails, NoteInput
 from desktop_app.services import case_records
@@ -78,3 +78,33 @@ def test_each_alt_letter_reaches_one_thing(
     assert len(found) >= 10  # menus, filters, tabs: the check is looking at the real screen
     clashes = {letter: places for letter, places in found.items() if len(places) > 1}
     assert clashes == {}
+
+
+@pytest.mark.parametrize("has_cases", [False, True], ids=["empty vault", "with a case"])
+def test_first_focus_waits_for_the_case_list_however_slow_the_store(
+    qtbot: Any,
+    open_window: Callable[..., MainWindow],
+    created_vault: Any,
+    vault_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    has_cases: bool,
+) -> None:
+    """After unlock the keyboard starts at "New case" in an empty vault and at the find box
+    otherwise. The first page of cases comes from the store thread and may arrive after the
+    window is shown (a busy laptop): the choice must wait for it, not guess."""
+    import time
+
+    if has_cases:
+        case_records.create_case(created_vault.vault, CaseDetails("MN-2", "Jo Example"))
+    release(created_vault)
+    real = case_records.list_cases
+
+    def slow_list_cases(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.4)  # on the store thread
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(case_records, "list_cases", slow_list_cases)
+    window = open_window(vault_dir)
+    workspace = unlock(qtbot, window)
+    expected = workspace.cases.text if has_cases else workspace.cases.new_button
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is expected, timeout=5_000)
