@@ -174,6 +174,24 @@ def test_fast_test_profile_keeps_memory_and_lanes_floor(monkeypatch: pytest.Monk
     kdf.KdfParams.from_json(params.to_json())
 
 
+def test_calibration_counts_the_fixed_cost_once_not_in_every_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derivation costs a fixed part (allocating and touching the memory) plus a part per
+    pass. Counting the fixed part as pass time chose about half the passes wanted, so a
+    0.75 s target took 0.33 s: outside the 0.5-1 s band. A fake clock, 40 ms + 20 ms a pass."""
+    monkeypatch.delenv(kdf.PROFILE_ENV, raising=False)
+    clock = [0.0]
+
+    def fake_derive(secret: str, params: kdf.KdfParams) -> bytes:
+        clock[0] += 0.040 + 0.020 * params.iterations
+        return b"\0" * kdf.KEY_BYTES
+
+    monkeypatch.setattr(kdf, "derive", fake_derive)
+    monkeypatch.setattr(kdf.time, "perf_counter", lambda: clock[0])
+    params = kdf.calibrate(target_seconds=0.75)
+    assert params.iterations == round((0.75 - 0.040) / 0.020)  # 36 passes: 0.76 s
+    assert 0.5 <= 0.040 + 0.020 * params.iterations <= 1.0
+
+
 def test_an_installed_build_ignores_the_fast_test_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     """A stray CASENOTES_KDF_PROFILE on a managed desktop must not weaken real vaults."""
     monkeypatch.setenv(kdf.PROFILE_ENV, "fast")
