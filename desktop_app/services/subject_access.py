@@ -348,7 +348,9 @@ def build_subject_access(
         else:
             name = subject.name
             third_parties = [t for t in third_parties if t.name != subject.name]
-            third_parties.insert(0, ProtectedPerson(case.subject_name, CHILD_ROLE))
+            # The child is a third party here, under every name they have had: the parts
+            # of an earlier name (a surname changed to protect them) are redacted too.
+            third_parties.insert(0, ProtectedPerson(case.subject_name, CHILD_ROLE, aliases=tuple(earlier_names)))
             fields = [
                 CaseField("Name", subject.name),
                 CaseField("Relationship to the child", subject.relationship),
@@ -362,10 +364,7 @@ def build_subject_access(
             listed = [PersonEntry(subject.relationship, subject.name)]
     except DatabaseError as exc:
         raise classify(exc, "gathering the subject access export") from exc
-    if subject is None:
-        plan = build_plan(third_parties, not_protected=[name, *earlier_names])
-    else:
-        plan = build_plan(third_parties, not_protected=[name], literals=earlier_names)
+    plan = build_plan(third_parties, not_protected=[name, *earlier_names] if subject is None else [name])
     packet = build_share_packet(
         sender=Sender(vault.info.owner_name, vault.info.organisation_name),
         vault_id=vault.info.vault_id,

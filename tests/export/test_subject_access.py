@@ -137,7 +137,7 @@ def test_the_childs_export_includes_earlier_case_details_with_the_reason(open_va
         case.id,
         CaseDetails(
             case.reference,
-            "Tom Example-Jones",
+            "Sam Rivers",
             case.subject_date_of_birth,
             dict(case.subject_identifiers),
             key_worker=case.key_worker,
@@ -149,13 +149,21 @@ def test_the_childs_export_includes_earlier_case_details_with_the_reason(open_va
     assert entry.category == "Case details changed"
     # The earlier name is the child's own: not redacted, though it shares a parent's surname.
     assert entry.text.splitlines() == [
-        "Name: Tom Example → Tom Example-Jones",
+        "Name: Tom Example → Sam Rivers",
         "Reason: Surname changed after adoption order",
     ]
     content = pdf_text(data)
-    assert "Tom Example-Jones" in content and "Tom Example →" in content
+    assert "Sam Rivers" in content and "Tom Example →" in content
 
-    # In a parent's export the child is a third party, under the earlier name too.
+    # In a parent's export the child is a third party, under the earlier name too: every
+    # part of it, since a surname may have been changed to protect the child.
+    case_records.record_note(
+        open_vault,
+        case.id,
+        NoteInput("2024-03-05T10:00", "Dariusz said Tom asked to be called Example again. Example was upset."),
+    )
     father = next(p for p in case_records.list_people(open_vault, case.id) if p.relationship == "Father")
     built, _ = export_subject_access(open_vault, case.id, father.id, PASSWORD)
-    assert words(built.packet.to_json(), "Tom Example") == []
+    text = built.packet.to_json()
+    assert "asked to be called" in text  # the note is in the father's export
+    assert words(text, "Tom Example", "Example", "Tom") == []
