@@ -188,7 +188,8 @@ class MainWindow(QMainWindow):
                 "warning",
                 "Some of your organisation's settings could not be used ("
                 + self.policy.problem_summary()
-                + "). Safer values apply until they are corrected.",
+                + "). Until they are corrected, the built-in defaults are used for them, or the "
+                "stricter choice where the default is less strict.",
                 "Tell your IT support; 'casenotes policy show' gives them the details.",
             )
         if VaultFolder.is_vault(self.vault_dir):

@@ -189,6 +189,7 @@ def test_a_broken_policy_file_never_stops_the_application_starting(
     assert window.notice.isVisibleTo(window)
     notice = window.notice.text.text()
     assert "could not be used" in notice and "the policy as a whole" in notice
+    assert "stricter choice where the default is less strict" in notice
     assert window.settings.copy_forbidden and window.settings.minimise_lock_required
     log_text = "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log"))
     assert "policy problem for key: whole-source" in log_text
