@@ -32,7 +32,10 @@ from desktop_app.domain.guidance import Citation
 from desktop_app.errors import ValidationError
 
 # Stored with every decision, so a record shows which version of the rules advised it.
-RULES_VERSION = "2024.1"
+# 2024.2: an objection at early-help level is no longer shared over (seek consent); the
+# confidentiality ground, advice sought (or why not) and whether the family was told
+# became record requirements.
+RULES_VERSION = "2024.2"
 
 # --- Passages the rules rely on that are not (yet) in ``guidance.py`` -----------------
 # Verbatim like every other citation; checked by tests/unit/test_decision_rules.py and,

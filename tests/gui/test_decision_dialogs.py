@@ -18,7 +18,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from desktop_app.domain.decision_record import DecisionFields, FeedbackInput, RequestInput
-from desktop_app.domain.decision_rules import decide
+from desktop_app.domain.decision_rules import RULES_VERSION, decide
 from desktop_app.domain.records import CaseDetails, NoteInput, PersonDetails
 from desktop_app.services import case_records
 from desktop_app.services import decisions as ds
@@ -456,7 +456,7 @@ def test_the_decision_view_shows_the_record_with_its_citations_and_prints(
         "What this record had to contain, and why",
         "Record the reasons for your information sharing decision",  # golden rule 7, quoted
         "Recommendation: Share",
-        "Rules version 2024.1",
+        f"Rules version {RULES_VERSION}",
         "How concerned are you about the child's safety?",
     ):
         assert expected in text, expected

@@ -23,7 +23,7 @@ from desktop_app.domain.decision_record import (
     validate_request,
     validate_request_decision,
 )
-from desktop_app.domain.decision_rules import decide
+from desktop_app.domain.decision_rules import RULES_VERSION, decide
 from desktop_app.domain.records import CaseDetails, NoteInput, PersonDetails
 from desktop_app.services import case_records
 from desktop_app.store import chronology, migrations
@@ -104,7 +104,7 @@ def test_decision_round_trip_with_linked_notes(open_vault: Any, case: dict[str, 
     assert decision.linked_note_ids == (case["note"],)
     assert decision.answers == ANSWERS
     assert decision.outcome == decide(ANSWERS).to_json()
-    assert decision.rules_version == "2024.1"
+    assert decision.rules_version == RULES_VERSION
     assert decision.final_decision == "share" and decision.recommendation == "share"
     assert decision.follows_recommendation
     assert [r["field"] for r in decision.required][:2] == ["purpose", "what_shared"]
