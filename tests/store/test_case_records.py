@@ -270,6 +270,29 @@ def test_changing_case_details_keeps_the_earlier_details_and_the_reason(open_vau
     assert (history[0].before, history[0].after) == ({"reference": "C-001"}, {"reference": "c-001"})
 
 
+def test_raw_sql_cannot_put_back_an_earlier_name_by_reusing_an_old_history_time(
+    open_vault: OpenVault, case: Case
+) -> None:
+    """Migration 10: a change to a case's details must be the one its newest history entry
+    describes. Reusing an older entry's time (migration 7 allowed it) is refused."""
+    first = records.update_case(open_vault, case.id, replace_name(case, "Jamie Brown"), reason="Adoption order")
+    records.update_case(open_vault, case.id, replace_name(first, "Jamie Green"), reason="Further name change")
+    old, new = reversed(records.case_detail_history(open_vault, case.id))
+    conn = open_vault.conn
+    for name, at in (("Jamie Brown", old.recorded_at), ("Someone Else", new.recorded_at), ("Jamie Example", "x")):
+        with pytest.raises(sqlcipher.IntegrityError, match="can only be changed with a reason"):
+            conn.execute("UPDATE cases SET subject_name = ?, updated_at = ? WHERE id = ?", (name, at, case.id))
+    assert records.get_case(open_vault, case.id).subject_name == "Jamie Green"
+    # Unchanged details, or other columns, are not held back.
+    conn.execute("UPDATE cases SET subject_name = subject_name, updated_at = 'whenever' WHERE id = ?", (case.id,))
+
+
+def replace_name(case: Case, name: str) -> CaseDetails:
+    return CaseDetails(
+        case.reference, name, case.subject_date_of_birth, dict(case.subject_identifiers), case.key_worker
+    )
+
+
 def test_a_changed_reference_must_stay_unique(open_vault: OpenVault, case: Case) -> None:
     other = records.create_case(open_vault, CaseDetails("C-002", "Robin Sample"))
     with pytest.raises(ValidationError) as caught:
