@@ -81,6 +81,7 @@ PLURAL_ENDING = r"(?:es|s)(?![^\W_])(?:'(?![^\W_]))?"
 # then checked (one pass each: a megabyte of text without a space must not take minutes).
 # Checked on folded text, so "www." and domains are lower case by then.
 _WORD = re.compile(r"\S+")
+_AFTER_THE = re.compile(r"(?<![^\W_])the\s+$")
 _WEB_PATH = re.compile(r"[^\W_]\.[a-z]{2,}/")
 _CONTACT_EDGES = "()[]{}<>\"'.,;:!?"
 # Protected names shorter than this must be a whole part of an address ("li" in
@@ -303,10 +304,28 @@ class RedactionPlan:
 
     def _names_in_contact(self, token: str) -> bool:
         """Whether a folded address or handle contains a protected name (see
-        ``CONTACT_SUBSTRING_MIN``): "margaret.t@…", "mthistlewood@…", "@maggie_t"."""
+        ``CONTACT_SUBSTRING_MIN``): "margaret.t@…", "mthistlewood@…", "@maggie_t". A short
+        name counts as a whole part of the address, digits aside ("amy123@", "li88@"), or,
+        from three letters, at either end of a part ("leeamy@", "samh@"): redacting
+        someone else's address by mistake is the safe way to be wrong."""
         segments = re.findall(r"[^\W_]+", token)
         squashed = "".join(segments)
-        return any((term in squashed) if anywhere else (term in segments) for term, anywhere in self._contact_terms)
+        bare = [segment.strip("0123456789") for segment in segments]
+        for term, anywhere in self._contact_terms:
+            if anywhere:
+                if term in squashed:
+                    return True
+            elif term in bare or (
+                len(term) >= 3 and any(part.startswith(term) or part.endswith(term) for part in bare)
+            ):
+                return True
+        return False
+
+    @staticmethod
+    def _names_a_family(text: str, folded: str, origin: list[int], start_f: int) -> bool:
+        """A plural surname reads as the family when typed with a capital ("Smiths' car")
+        or after "the" ("the smiths"); otherwise it may be an ordinary word ("days")."""
+        return text[origin[start_f]].isupper() or _AFTER_THE.search(folded, max(0, start_f - 12), start_f) is not None
 
     @staticmethod
     def _original_span(text: str, origin: list[int], start_f: int, end_f: int) -> tuple[int, int]:
@@ -343,7 +362,11 @@ class RedactionPlan:
             kind, replacement = self._lookup(match.group("body"))
             if replacement is None:
                 continue
-            if kind == "plural" and folded[match.end() - 1] == "'":
+            if kind == "plural" and not self._names_a_family(text, folded, origin, match.start("body")):
+                # "two days ago" with a protected "Day": still never left as typed, but not
+                # called a family either.
+                kind, replacement = "term", AMBIGUOUS
+            elif kind == "plural" and folded[match.end() - 1] == "'":
                 # "the Smiths’ car" -> "the Neighbour A family’s car", the apostrophe as typed
                 replacement += text[origin[match.end() - 1]] + "s"
             start_f = match.start() if kind in ("term", "plural") else match.start("body")

@@ -163,6 +163,25 @@ def test_a_short_name_must_be_a_whole_part_of_an_address() -> None:
     assert red("contact@police.uk, https://wuhan.example/li", li) == f"contact@police.uk, {REDACTED}"
 
 
+def test_a_short_name_at_either_end_of_an_address_part_is_found() -> None:
+    """"amy123@" and "leeamy@" name a protected Amy Lee as surely as "amy.lee@" does."""
+    amy = ProtectedPerson("Amy Lee", "Mother")
+    for address in ("amy123@gmail.com", "leeamy@x.com", "amyl@x.org", "@lee_88"):
+        assert red(f"Write to {address} today", amy) == f"Write to {REDACTED} today", address
+    li = ProtectedPerson("Li Wu", "Carer")
+    assert red("li88@mail.com; lisa@school.org", li) == f"{REDACTED}; lisa@school.org"  # two letters: whole part
+
+
+def test_an_ordinary_plural_is_not_called_a_family() -> None:
+    """A protected "Sarah Day": "days" is never left as typed, but only "the Days" or
+    "Days'" (a capital) reads as her family; "two days ago" must not invent one."""
+    day = ProtectedPerson("Sarah Day", "Neighbour")
+    assert red("Seen two days ago by the Days; the days' routine", day) == (
+        f"Seen two {AMBIGUOUS} ago by the Neighbour A family; the Neighbour A family's routine"
+    )
+    assert red("Days' car was outside", day) == "Neighbour A family's car was outside"
+
+
 def test_a_marked_passage_touching_an_address_swallows_it() -> None:
     plan = build_plan([THISTLEWOOD])
     text = "Write to margaret.t@mail.com today"
