@@ -448,6 +448,10 @@ def confidentiality_ground_problem(answers: Answers, fields_: DecisionFields) ->
     if ground == ConfidentialityGround.CONSENT and answers.consent is not Consent.GIVEN:
         said = CONSENT_ANSWER_LABELS[answers.consent].lower()
         problem = f"you named consent, but your answers say: {said}"
+    elif ground == ConfidentialityGround.CONSENT and answers.objection_raised:
+        # The rules never rest on consent while someone objects (Bucks Q4): at harm levels
+        # the ground is the overriding public interest; below them, resolve the objection.
+        problem = "you named consent, but someone objects, so it cannot be relied on while the objection stands"
     elif ground == ConfidentialityGround.LEGAL_REQUIREMENT and not answers.legal_requirement:
         problem = "you named a legal requirement, but your answers say no legislation or court order requires it"
     else:

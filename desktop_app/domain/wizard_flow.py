@@ -575,14 +575,20 @@ def required_record_fields(outcome: Outcome, final_decision: FinalDecision | str
     needs the reason why.
 
     Sharing part of the information when anonymised information was recommended is taken
-    to be anonymised sharing (no confidentiality ground: see ``record_requirements``).
+    to be anonymised sharing (no confidentiality ground: see ``record_requirements``),
+    except in an emergency, where the wizard says not to hold back identifying details
+    the child's protection needs: there the ground is always asked for.
     When advice was recommended the record says whether it was sought, except for
     "seek advice first", which records who is being asked instead.
     """
     decision = parse_final_decision(final_decision)
     sharing = decision in SHARING_DECISIONS
     labels = RECORD_FIELD_LABELS if sharing else {**RECORD_FIELD_LABELS, **_NOT_SHARING_LABELS}
-    anonymised = decision is FinalDecision.SHARE_PART and outcome.recommendation is Recommendation.SHARE_ANONYMISED
+    anonymised = (
+        decision is FinalDecision.SHARE_PART
+        and outcome.recommendation is Recommendation.SHARE_ANONYMISED
+        and outcome.concern_assessed is not Concern.IMMEDIATE_RISK
+    )
     requirements = [
         RecordFieldRequirement(r.field.value, labels[r.field], r.citation)
         for r in record_requirements(

@@ -480,3 +480,27 @@ def test_core_properties_hold_for_every_combination_of_answers() -> None:
                 assert "reasons_consent_not_sought" in must, data
             else:
                 assert "reasons_for_overriding_objection" in must, data
+
+
+@given(raw_answers(), st.sampled_from(["share", "share_part"]))
+def test_consent_is_never_the_ground_while_someone_objects(data: dict[str, Any], decision: str) -> None:
+    """The rules never rest on consent while an objection stands (Bucks Appendix 1, Q4:
+    conflicting wishes go to the safeguarding lead), so a record naming it is refused."""
+    answers = parse_answers({**data, "consent": "given", "consent_not_sought_reason": None, "objection_raised": True})
+    outcome = evaluate(answers)
+    with pytest.raises(ValidationError) as caught:
+        validate_decision(outcome, decision, replace(FULL, confidentiality="consent"))
+    assert caught.value.field == "confidentiality" and "objects" in caught.value.message
+
+
+def test_sharing_part_in_an_emergency_still_names_its_confidentiality_ground() -> None:
+    """In an emergency the wizard says not to hold back identifying details, so a partial
+    share there is not presumed anonymised: the ground must be recorded (HM 2024: "you
+    must be sure that one of the following conditions exists")."""
+    answers = parse_answers(
+        {**VALID_NOT_SOUGHT, "concern": "immediate_risk", "anonymised_would_suffice": True, "legal_requirement": False}
+    )
+    outcome = evaluate(answers)
+    assert outcome.recommendation.value == "share_anonymised"
+    required = {r.field for r in wf.required_record_fields(outcome, "share_part")}
+    assert "confidentiality_ground" in required
