@@ -276,7 +276,11 @@ def test_the_practitioners_own_decision_sets_what_the_record_must_hold(data: dic
             assert "reasons_for_overriding_objection" in required
         if data["consent"] == "given":
             assert "consent_given_by_and_when" in required
-        anonymised = decision == "share_part" and outcome.recommendation.value == "share_anonymised"
+        anonymised = (
+            decision == "share_part"
+            and outcome.recommendation.value == "share_anonymised"
+            and outcome.concern_assessed.value != "immediate_risk"  # an emergency may need identifying details
+        )
         expect_ground = data["confidential"] and data["identifiable"] and not anonymised
         assert ("confidentiality_ground" in required) == expect_ground
         assert ("family_informed" in required) == (outcome.inform.value != "do_not_inform")
@@ -323,9 +327,13 @@ def test_a_decision_not_to_share_is_refused_without_a_rationale(data: dict[str, 
 @given(raw_answers(), st.sampled_from(FINAL_DECISIONS), st.sampled_from(["consent", "legal_requirement"]))
 def test_a_confidentiality_ground_the_answers_deny_is_refused(data: dict[str, Any], decision: str, ground: str) -> None:
     """HM 2024: "you must be sure that one of the following conditions exists" - a record
-    naming consent nobody gave, or a legal requirement the answers deny, is refused."""
+    naming consent nobody gave (or consent while someone objects: the rules never rest on
+    it then), or a legal requirement the answers deny, is refused."""
     outcome = evaluate(parse_answers(data))
-    exists = data["consent"] == "given" if ground == "consent" else data["legal_requirement"]
+    if ground == "consent":
+        exists = data["consent"] == "given" and not data["objection_raised"]
+    else:
+        exists = data["legal_requirement"]
     fields = replace(FULL, confidentiality=ground)
     if exists:
         assert validate_decision(outcome, decision, fields).fields.confidentiality == ground
