@@ -146,12 +146,6 @@ class CaseListPanel(QWidget):
         self.model.failed.connect(self.failed)
         self._update_state()
 
-    @property
-    def proxy(self) -> CaseListModel:
-        """The model the view shows. Sorting and filtering now happen in the store, so
-        this is ``model`` itself; the name stays for code that reads the list's rows."""
-        return self.model
-
     # -- filters ---------------------------------------------------------------------------
     def _apply_filter(self) -> None:
         self._debounce.stop()

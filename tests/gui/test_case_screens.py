@@ -77,13 +77,13 @@ def wait_chronology(qtbot: Any, ws: CaseWorkspace, check: Callable[[list[tuple[s
 
 def choose_case(qtbot: Any, ws: CaseWorkspace, reference: str) -> None:
     """Select a case in the list with the keyboard (Ctrl+1, then Down until it is current)."""
-    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() > 0 and not ws.cases.model.loading, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: ws.cases.model.rowCount() > 0 and not ws.cases.model.loading, timeout=WAIT_MS)
     ws.focus_cases()
-    for _ in range(ws.cases.proxy.rowCount() + 1):
+    for _ in range(ws.cases.model.rowCount() + 1):
         if ws.case is not None and ws.case.reference == reference:
             return
         current = ws.cases.view.currentIndex()
-        if current.isValid() and ws.cases.proxy.index(current.row(), 0).data() == reference:
+        if current.isValid() and ws.cases.model.index(current.row(), 0).data() == reference:
             ws.show_case(ws.cases._case_at(current))  # noqa: SLF001 - already current: no signal
         else:
             press(Qt.Key.Key_Down)
@@ -585,24 +585,24 @@ def test_close_a_case_with_a_reason_and_filter_the_list_by_status(
 
     ws.cases.status.setCurrentIndex(ws.cases.status.findText("Closed cases"))
     qtbot.waitUntil(
-        lambda: ws.cases.model.exhausted and not ws.cases.model.loading and ws.cases.proxy.rowCount() == 1,
+        lambda: ws.cases.model.exhausted and not ws.cases.model.loading and ws.cases.model.rowCount() == 1,
         timeout=WAIT_MS,
     )
-    assert ws.cases.proxy.index(0, 0).data() == "CD-200"
+    assert ws.cases.model.index(0, 0).data() == "CD-200"
     ws.cases.status.setCurrentIndex(ws.cases.status.findText("Open cases"))
     qtbot.waitUntil(
-        lambda: [ws.cases.proxy.index(r, 0).data() for r in range(ws.cases.proxy.rowCount())] == ["AB-100"],
+        lambda: [ws.cases.model.index(r, 0).data() for r in range(ws.cases.model.rowCount())] == ["AB-100"],
         timeout=WAIT_MS,
     )
     ws.cases.status.setCurrentIndex(ws.cases.status.findText("All cases"))
-    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 2 and not ws.cases.model.loading, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: ws.cases.model.rowCount() == 2 and not ws.cases.model.loading, timeout=WAIT_MS)
     ws.cases.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # a click on "Reference"
     qtbot.waitUntil(lambda: list_references(ws) == ["CD-200", "AB-100"], timeout=WAIT_MS)
     ws.cases.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     qtbot.waitUntil(lambda: list_references(ws) == ["AB-100", "CD-200"], timeout=WAIT_MS)
     ws.cases.key_worker.setText("bea")
-    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 1, timeout=WAIT_MS)
-    assert ws.cases.proxy.index(0, 0).data() == "CD-200"
+    qtbot.waitUntil(lambda: ws.cases.model.rowCount() == 1, timeout=WAIT_MS)
+    assert ws.cases.model.index(0, 0).data() == "CD-200"
     ws.cases.key_worker.setText("nobody")
     qtbot.waitUntil(lambda: ws.cases.empty.isVisible(), timeout=WAIT_MS)
     assert ws.cases.empty.text().startswith("No cases match these filters")

@@ -57,10 +57,10 @@ def test_explore_with_demo_data_opens_a_separate_labelled_vault(
     assert ws.is_demo
     assert "DEMO — fictional data" in window.windowTitle()
     assert any("DEMO — fictional data." in text and DEMO_PASSPHRASE in text for text in banner_texts(window))
-    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() > 0 and not ws.cases.model.loading, timeout=WAIT_MS)
-    references = [ws.cases.proxy.index(r, 0).data() for r in range(ws.cases.proxy.rowCount())]
+    qtbot.waitUntil(lambda: ws.cases.model.rowCount() > 0 and not ws.cases.model.loading, timeout=WAIT_MS)
+    references = [ws.cases.model.index(r, 0).data() for r in range(ws.cases.model.rowCount())]
     assert all(ref.startswith("DEMO-") for ref in references)
-    names = [ws.cases.proxy.index(r, 1).data() for r in range(ws.cases.proxy.rowCount())]
+    names = [ws.cases.model.index(r, 1).data() for r in range(ws.cases.model.rowCount())]
     assert all(name.endswith("(fictional)") for name in names)
     assert VaultFolder.is_vault(demo_vault_dir())
     assert not VaultFolder.is_vault(vault_dir)  # the real vault folder is untouched

@@ -102,8 +102,8 @@ def test_an_extension_plugs_into_the_workspace(
     assert menus.index("Fa&ke") < menus.index("&Help")
     assert toolbar_action in window.toolbar.actions()
 
-    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 1, timeout=WAIT_MS)
-    ws.cases.view.setCurrentIndex(ws.cases.proxy.index(0, 0))
+    qtbot.waitUntil(lambda: ws.cases.model.rowCount() == 1, timeout=WAIT_MS)
+    ws.cases.view.setCurrentIndex(ws.cases.model.index(0, 0))
     qtbot.waitUntil(lambda: ws.case is not None, timeout=WAIT_MS)
     assert action.isEnabled()
     assert recorder.cases == [ws.current_case_id()]
@@ -167,7 +167,7 @@ def test_a_broken_extension_is_reported_and_the_workspace_still_works(
     ws = unlock(qtbot, window)
     assert "could not be loaded" in ws.message.text.text()
     assert "tests broken" in ws.message.text.text()
-    qtbot.waitUntil(lambda: ws.cases.proxy.rowCount() == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: ws.cases.model.rowCount() == 1, timeout=WAIT_MS)
 
 
 def test_a_module_missing_a_dependency_is_not_mistaken_for_one_not_written_yet(
