@@ -653,6 +653,7 @@ def protected_mentions(text: str, people: Sequence[Person]) -> list[tuple[int, i
 
 # -- history of a case's details ------------------------------------------------------
 
+# The details a change can touch, in the order they are shown, with their names.
 CASE_DETAIL_LABELS: Mapping[str, str] = {
     "reference": "Reference",
     "subject_name": "Name",
@@ -660,6 +661,35 @@ CASE_DETAIL_LABELS: Mapping[str, str] = {
     "subject_identifiers": "Other identifiers",
     "key_worker": "Key worker",
 }
+DETAIL_FIELDS = tuple(CASE_DETAIL_LABELS)
+
+
+@dataclass(frozen=True)
+class CaseDetailChange:
+    """One change to a case's details: what each changed field said before and after
+    (dates as ``YYYY-MM-DD``, identifiers as a mapping), who changed it, when and why."""
+
+    id: int
+    case_id: int
+    fields: tuple[str, ...]
+    before: dict[str, object]
+    after: dict[str, object]
+    reason: str
+    occurred_at: str
+    recorded_at: str
+    recorded_by: str
+
+
+def detail_values(details: Case | CaseDetails) -> dict[str, object]:
+    """The details as plain values, as the history keeps them."""
+    dob = details.subject_date_of_birth
+    return {
+        "reference": details.reference,
+        "subject_name": details.subject_name,
+        "subject_date_of_birth": dob.isoformat() if dob else None,
+        "subject_identifiers": dict(details.subject_identifiers),
+        "key_worker": details.key_worker,
+    }
 
 
 def case_detail_value_text(field_name: str, value: object) -> str:

@@ -30,6 +30,7 @@ from sqlcipher3.dbapi2 import IntegrityError
 from desktop_app.domain.records import (
     CASE_CLOSED,
     CASE_OPEN,
+    DETAIL_FIELDS,
     MARK_IN_ERROR,
     MARK_KINDS,
     MARK_WRONG_CASE,
@@ -39,6 +40,7 @@ from desktop_app.domain.records import (
     SOURCE_REPORTED,
     Attachment,
     Case,
+    CaseDetailChange,
     CaseDetails,
     CaseSummary,
     ChronologyCursor,
@@ -53,6 +55,7 @@ from desktop_app.domain.records import (
     SearchHit,
     ValidNote,
     check_text,
+    detail_values,
     optional_text,
     parse_date,
     require_line,
@@ -68,7 +71,6 @@ from desktop_app.store import audit, chronology, search
 from desktop_app.store import cases as case_store
 from desktop_app.store import drafts as draft_store
 from desktop_app.store import notes as note_store
-from desktop_app.store.cases import CaseDetailChange
 from desktop_app.store.connection import DatabaseError, classify
 from desktop_app.store.vault import OpenVault
 
@@ -216,8 +218,8 @@ def update_case(vault: OpenVault, case_id: int, details: CaseDetails, *, reason:
         clash = case_store.find_case_by_reference(conn, valid.reference)
         if clash is not None and clash.id != case_id:
             raise ValidationError(f"There is already a case with the reference '{valid.reference}'.", "reference")
-        old, new = case_store.detail_values(before), case_store.detail_values(valid)
-        changed = [name for name in case_store.DETAIL_FIELDS if old[name] != new[name]]
+        old, new = detail_values(before), detail_values(valid)
+        changed = [name for name in DETAIL_FIELDS if old[name] != new[name]]
         if changed:
             why = require_reason(reason, "reason", "The reason for changing the case's details")
             now = audit.utc_now()

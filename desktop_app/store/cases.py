@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from desktop_app.domain.records import (
     CASE_CLOSED,
     CASE_OPEN,
+    DETAIL_FIELDS,
     Case,
+    CaseDetailChange,
     CaseDetails,
     CaseSummary,
     Person,
@@ -197,37 +198,6 @@ def list_cases(
 
 
 # -- the history of a case's details ---------------------------------------------------
-
-# The details a change can touch, in the order they are shown.
-DETAIL_FIELDS = ("reference", "subject_name", "subject_date_of_birth", "subject_identifiers", "key_worker")
-
-
-@dataclass(frozen=True)
-class CaseDetailChange:
-    """One change to a case's details: what each changed field said before and after
-    (dates as ``YYYY-MM-DD``, identifiers as a mapping), who changed it, when and why."""
-
-    id: int
-    case_id: int
-    fields: tuple[str, ...]
-    before: dict[str, Any]
-    after: dict[str, Any]
-    reason: str
-    occurred_at: str
-    recorded_at: str
-    recorded_by: str
-
-
-def detail_values(details: Case | CaseDetails) -> dict[str, Any]:
-    """The details as plain values, as the history keeps them."""
-    dob = details.subject_date_of_birth
-    return {
-        "reference": details.reference,
-        "subject_name": details.subject_name,
-        "subject_date_of_birth": dob.isoformat() if dob else None,
-        "subject_identifiers": dict(details.subject_identifiers),
-        "key_worker": details.key_worker,
-    }
 
 
 def record_detail_change(

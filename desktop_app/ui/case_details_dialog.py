@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.records import (
     MAX_IDENTIFIERS,
     Case,
+    CaseDetailChange,
     CaseDetails,
     case_detail_change_lines,
     parse_date,
@@ -35,7 +36,6 @@ from desktop_app.domain.records import (
 )
 from desktop_app.errors import ValidationError
 from desktop_app.services import case_records
-from desktop_app.services.case_records import CaseDetailChange
 from desktop_app.ui import presentation
 from desktop_app.ui.background import BackgroundRunner
 from desktop_app.ui.widgets.form_dialog import FormDialog
