@@ -84,8 +84,9 @@ _WORD = re.compile(r"\S+")
 _AFTER_THE = re.compile(r"(?<![^\W_])the\s+$")
 _WEB_PATH = re.compile(r"[^\W_]\.[a-z]{2,}/")
 _CONTACT_EDGES = "()[]{}<>\"'.,;:!?"
-# Protected names shorter than this must be a whole part of an address ("li" in
-# "li.wu@…", not in "police.uk"); longer ones count anywhere in it ("mthistlewood@…").
+# Protected names shorter than this must be a whole part of an address, digits aside
+# ("li" in "li.wu@…" or "li88@…", not in "police.uk"), or from three letters stand at
+# either end of a part ("amy123@", "leeamy@"); longer ones count anywhere ("mthistlewood@…").
 CONTACT_SUBSTRING_MIN = 4
 
 _PUNCT_FOLD = {
