@@ -27,8 +27,6 @@ from typing import Any
 
 from desktop_app.domain import guidance as g
 from desktop_app.domain.decision_rules import (
-    HM_CONFIDENTIALITY_CONDITIONS,
-    RULES_CITATIONS,
     Answers,
     Article9Condition,
     Concern,
@@ -103,7 +101,7 @@ BUCKS_PARENT_CONSENT = Citation(
     "to consent, a person with parental responsibility should be asked to consent on behalf of the child.",
 )
 
-# With the rules' own extra passages, so every quotation outside ``guidance.py`` is checked.
+# Every quotation defined outside ``guidance.py``, so each is checked to be verbatim.
 CITATIONS: tuple[Citation, ...] = (
     HM_FEEDBACK,
     HM_SHARE_SECURELY,
@@ -111,7 +109,6 @@ CITATIONS: tuple[Citation, ...] = (
     BUCKS_SECURE_REQUESTS,
     BUCKS_CHILD_CONSENT,
     BUCKS_PARENT_CONSENT,
-    *RULES_CITATIONS,
 )
 
 # --- Words for stored values ------------------------------------------------------------
@@ -458,7 +455,7 @@ def confidentiality_ground_problem(answers: Answers, fields_: DecisionFields) ->
         return None
     return ValidationError(
         f"The ground for sharing confidential information does not fit your answers: {problem}. Choose a "
-        f"ground that exists, or go back and correct the answer. {citation_text(HM_CONFIDENTIALITY_CONDITIONS)}",
+        f"ground that exists, or go back and correct the answer. {citation_text(g.HM_CONFIDENTIALITY_CONDITIONS)}",
         field="confidentiality",
         advice="Nothing has been saved yet.",
     )

@@ -28,7 +28,15 @@ from enum import StrEnum
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from desktop_app.domain import guidance as g
-from desktop_app.domain.guidance import Citation
+from desktop_app.domain.guidance import (
+    BUCKS_CONSENT_DELAY,
+    BUCKS_Q2_LEGAL_ADVICE,
+    BUCKS_Q4_DECISION_PROCESS,
+    BUCKS_Q4_WHOSE_CONSENT,
+    HM_CONFIDENTIALITY_CONDITIONS,
+    HM_EMERGENCY_DELAYS,
+    Citation,
+)
 from desktop_app.errors import ValidationError
 
 # Stored with every decision, so a record shows which version of the rules advised it.
@@ -36,54 +44,6 @@ from desktop_app.errors import ValidationError
 # confidentiality ground, advice sought (or why not) and whether the family was told
 # became record requirements.
 RULES_VERSION = "2024.2"
-
-# --- Passages the rules rely on that are not (yet) in ``guidance.py`` -----------------
-# Verbatim like every other citation; checked by tests/unit/test_decision_rules.py and,
-# through ``decision_record.CITATIONS``, by tests/services/test_decisions_service.py.
-
-HM_CONFIDENTIALITY_CONDITIONS = Citation(
-    g.HM_ADVICE_2024,
-    "Common law duty of confidentiality",
-    "Under the common law, if you believe it is necessary to share confidential information, then you must "
-    "be sure that one of the following conditions exists",
-)
-HM_EMERGENCY_DELAYS = Citation(
-    g.HM_ADVICE_2024,
-    "Emergencies",
-    "Delays in sharing information may increase the risk of harm to the child.",
-)
-BUCKS_Q2_LEGAL_ADVICE = Citation(
-    g.BUCKINGHAMSHIRE_CODE,
-    "Appendix 1, question 2",
-    "professionals must follow this Code of Practice and where appropriate take legal advice in deciding "
-    "whether or not to share the information.",
-)
-BUCKS_Q4_WHOSE_CONSENT = Citation(
-    g.BUCKINGHAMSHIRE_CODE,
-    "Appendix 1, question 4",
-    "Professionals need to consider whose consent should be sought.",
-)
-BUCKS_Q4_DECISION_PROCESS = Citation(
-    g.BUCKINGHAMSHIRE_CODE,
-    "Appendix 1, question 4",
-    "should be recorded including the legal basis for sharing information and the decision making process "
-    "for deciding that information should be shared.",
-)
-BUCKS_CONSENT_DELAY = Citation(
-    g.BUCKINGHAMSHIRE_CODE,
-    "Appendix 1, When not to seek consent",
-    "Not gaining consent where it is needed can cause delay in children and families accessing services that "
-    "will help meet their needs.",
-)
-
-RULES_CITATIONS: tuple[Citation, ...] = (
-    HM_CONFIDENTIALITY_CONDITIONS,
-    HM_EMERGENCY_DELAYS,
-    BUCKS_Q2_LEGAL_ADVICE,
-    BUCKS_Q4_WHOSE_CONSENT,
-    BUCKS_Q4_DECISION_PROCESS,
-    BUCKS_CONSENT_DELAY,
-)
 
 
 class Sector(StrEnum):

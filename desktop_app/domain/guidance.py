@@ -106,8 +106,7 @@ GOLDEN_RULE_4 = _gr(
 )
 GOLDEN_RULE_4_DO_NOT_LEAVE = _gr(
     4,
-    "Do not leave a child at risk of harm because you have concerns you might be criticised "
-    "for sharing information.",
+    "Do not leave a child at risk of harm because you have concerns you might be criticised for sharing information.",
 )
 GOLDEN_RULE_4_WHO = _gr(
     4,
@@ -154,7 +153,7 @@ GOLDEN_RULE_7_RATIONALE = _gr(
 # --- HM Government advice, May 2024 (000) -------------------------------------------
 
 HM_CONCERN_DEFINED = _hm(
-    "Understanding \"safeguarding\"",
+    'Understanding "safeguarding"',
     "A concern could be based on an established risk (e.g. where there is evidence that a "
     "child has suffered harm) or a suspected or potential risk",
 )
@@ -175,15 +174,15 @@ HM_NO_BASIS_BETTER = _hm(
 )
 HM_PUBLIC_SECTOR_BASIS = _hm(
     "Lawful bases: public sector",
-    "If you work in a public sector organisation, it is likely that \"public task\" or \"legal "
-    "obligation\" will be the most appropriate lawful basis for you to use when sharing "
+    'If you work in a public sector organisation, it is likely that "public task" or "legal '
+    'obligation" will be the most appropriate lawful basis for you to use when sharing '
     "information to safeguard or protect the welfare of a child",
 )
 HM_VOLUNTARY_PRIVATE_BASIS = _hm(
     "Lawful bases: voluntary and private sectors",
     "If you work with children and their families within the voluntary or private sectors, "
     "where your task, function or power does not have a clear basis in law, it is likely that "
-    "the lawful basis of using \"legitimate interests\" may be more appropriate.",
+    'the lawful basis of using "legitimate interests" may be more appropriate.',
 )
 HM_LEGAL_OBLIGATION = _hm(
     "Annex A: Legal obligation",
@@ -192,8 +191,7 @@ HM_LEGAL_OBLIGATION = _hm(
 )
 HM_DOCUMENT_BASIS = _hm(
     "Annex A: Lawful basis",
-    "You must determine your lawful basis before you begin processing, and you should "
-    "document it.",
+    "You must determine your lawful basis before you begin processing, and you should document it.",
 )
 HM_ARTICLE_9 = _hm(
     "Special category data (Article 9)",
@@ -295,8 +293,7 @@ HM_EARLY_HELP_CONSENT = _hm(
 )
 HM_JUSTIFIED_BY_HARM = _hm(
     "The justification for sharing information",
-    "Sharing information for safeguarding purposes can be justified solely based on preventing "
-    "harm to a child.",
+    "Sharing information for safeguarding purposes can be justified solely based on preventing harm to a child.",
 )
 HM_MINIMUM_NECESSARY = _hm(
     "Knowing the amount of information to share",
@@ -319,9 +316,19 @@ HM_REPORT_TO_CHILDRENS_SERVICES = _hm(
 )
 HM_ADULTS_NOT_INFORMED = _hm(
     "The benefits of sharing information early",
-    "it will not be appropriate to inform those adults if doing so will increase the risk of a "
-    "child suffering harm.",
+    "it will not be appropriate to inform those adults if doing so will increase the risk of a child suffering harm.",
 )
+
+HM_CONFIDENTIALITY_CONDITIONS = _hm(
+    "Common law duty of confidentiality",
+    "Under the common law, if you believe it is necessary to share confidential information, then you must "
+    "be sure that one of the following conditions exists",
+)
+HM_EMERGENCY_DELAYS = _hm(
+    "Emergencies",
+    "Delays in sharing information may increase the risk of harm to the child.",
+)
+
 
 # --- Buckinghamshire Information Sharing Code of Practice (004) ---------------------
 
@@ -399,8 +406,7 @@ BUCKS_Q1_LEGAL_BASIS = _bucks(
 )
 BUCKS_Q1_NEED_TO_KNOW = _bucks(
     "Appendix 1, question 1",
-    "Can either party, requesting or sharing the information, show a sufficient 'need to "
-    "know'?",
+    "Can either party, requesting or sharing the information, show a sufficient 'need to know'?",
 )
 BUCKS_Q1_ANONYMOUS = _bucks(
     "Appendix 1, question 1",
@@ -413,8 +419,7 @@ BUCKS_Q2_IDENTIFIABLE = _bucks(
 )
 BUCKS_Q2_ANONYMISED_LAWFUL = _bucks(
     "Appendix 1, question 2",
-    "If the information is anonymised, it can lawfully be shared as long as the purpose is "
-    "legitimate.",
+    "If the information is anonymised, it can lawfully be shared as long as the purpose is legitimate.",
 )
 BUCKS_Q3_CONFIDENTIAL = _bucks(
     "Appendix 1, question 3",
@@ -440,8 +445,7 @@ BUCKS_Q4_CONFLICT = _bucks(
 )
 BUCKS_Q4_WITHDRAW = _bucks(
     "Appendix 1, question 4",
-    "professionals should be aware that individuals have the right to withdraw consent after "
-    "they have given it.",
+    "professionals should be aware that individuals have the right to withdraw consent after they have given it.",
 )
 BUCKS_Q4_RECORD_LEGAL_BASIS = _bucks(
     "Appendix 1, question 4",
@@ -509,6 +513,27 @@ BUCKS_PRIMARY_BASES = _bucks(
     "or not there is a need to safeguard the welfare of a child.",
 )
 
+BUCKS_Q2_LEGAL_ADVICE = _bucks(
+    "Appendix 1, question 2",
+    "professionals must follow this Code of Practice and where appropriate take legal advice in deciding "
+    "whether or not to share the information.",
+)
+BUCKS_Q4_WHOSE_CONSENT = _bucks(
+    "Appendix 1, question 4",
+    "Professionals need to consider whose consent should be sought.",
+)
+BUCKS_Q4_DECISION_PROCESS = _bucks(
+    "Appendix 1, question 4",
+    "should be recorded including the legal basis for sharing information and the decision making process "
+    "for deciding that information should be shared.",
+)
+BUCKS_CONSENT_DELAY = _bucks(
+    "Appendix 1, When not to seek consent",
+    "Not gaining consent where it is needed can cause delay in children and families accessing services that "
+    "will help meet their needs.",
+)
+
+
 # --- ICO 10-step guide (001) and the local authority myths guide (002) -------------
 
 ICO_STEP_2_PURPOSE = _ico(
@@ -528,8 +553,7 @@ ICO_STEP_8_NO_CONSENT = _ico(
 )
 ICO_STEP_9_EMERGENCY = _ico(
     "Step 9",
-    "practitioners should not hesitate to share information in an emergency, though should "
-    "document what they do.",
+    "practitioners should not hesitate to share information in an emergency, though should document what they do.",
 )
 MYTHS_EMERGENCY_999 = Citation(MYTHS_GUIDE, "Useful resources", "In an emergency call 999.")
 MYTHS_IF_IN_DOUBT = Citation(MYTHS_GUIDE, "Golden rule 3: Seek advice", "If in doubt, ask!")

@@ -24,7 +24,6 @@ from typing import Literal, NamedTuple
 
 from desktop_app.domain import guidance as g
 from desktop_app.domain.decision_rules import (
-    HM_EMERGENCY_DELAYS,
     Concern,
     Consent,
     ConsentNotSoughtReason,
@@ -662,7 +661,7 @@ def decision_cautions(outcome: Outcome, final_decision: FinalDecision | str) -> 
             (
                 "This is an emergency: do not delay sharing identifying information that is "
                 "needed to protect the child in order to anonymise it.",
-                HM_EMERGENCY_DELAYS,
+                g.HM_EMERGENCY_DELAYS,
             )
         )
     return cautions

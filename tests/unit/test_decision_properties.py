@@ -26,7 +26,6 @@ from desktop_app.domain import wizard_flow as wf
 from desktop_app.domain.decision_record import DecisionFields, validate_decision
 from desktop_app.domain.decision_rules import (
     ANSWER_KEYS,
-    RULES_CITATIONS,
     Answers,
     evaluate,
     parse_answers,
@@ -74,7 +73,7 @@ RECORD_FIELDS = [
 SHARING = {"share", "share_anonymised"}
 FINAL_DECISIONS = ["share", "share_part", "do_not_share", "seek_consent_first", "seek_advice_first"]
 SHARING_DECISIONS = {"share", "share_part"}
-KNOWN_CITATIONS = {*g.all_citations(), *RULES_CITATIONS}
+KNOWN_CITATIONS = set(g.all_citations())
 
 
 @st.composite

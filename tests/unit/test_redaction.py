@@ -164,7 +164,7 @@ def test_a_short_name_must_be_a_whole_part_of_an_address() -> None:
 
 
 def test_a_short_name_at_either_end_of_an_address_part_is_found() -> None:
-    """"amy123@" and "leeamy@" name a protected Amy Lee as surely as "amy.lee@" does."""
+    """ "amy123@" and "leeamy@" name a protected Amy Lee as surely as "amy.lee@" does."""
     amy = ProtectedPerson("Amy Lee", "Mother")
     for address in ("amy123@gmail.com", "leeamy@x.com", "amyl@x.org", "@lee_88"):
         assert red(f"Write to {address} today", amy) == f"Write to {REDACTED} today", address
