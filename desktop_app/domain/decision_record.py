@@ -437,8 +437,8 @@ def confidentiality_ground_problem(answers: Answers, fields_: DecisionFields) ->
     """The error when the named confidentiality ground does not exist on the answers.
 
     "You must be sure that one of the following conditions exists" (HM 2024): a record
-    naming consent nobody gave, or a legal requirement the answers deny, would say
-    something untrue. The overriding public interest is a judgement the practitioner
+    naming consent nobody gave (or consent while someone objects, which the rules never
+    rest on), or a legal requirement the answers deny, would say something untrue. The overriding public interest is a judgement the practitioner
     makes and records, so it is never refused here.
     """
     ground = fields_.confidentiality
