@@ -153,7 +153,7 @@ class CaseDetailsDialog(FormDialog):
             f"{case.reference}: {case.subject_name}. Earlier details are not lost: each change is kept in the "
             "case's history and chronology with the reason you give."
         )
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(640)  # the date placeholder fits whole
         self.reference.setFocus()
         self._load_history()
 

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -57,6 +58,16 @@ def default_workspace(window: MainWindow) -> QWidget:
     except CaseNotesError as exc:
         window.notice.show_error(exc)
         return VaultHome(window.runner, window.vault)
+
+
+def _descends_from(widget: QWidget, ancestor: QWidget) -> bool:
+    """Through parents, across windows (``isAncestorOf`` stops at a window's edge)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 class MainWindow(QMainWindow):
@@ -311,6 +322,12 @@ class MainWindow(QMainWindow):
             prepare = getattr(workspace, "prepare_lock", None)
             if callable(prepare):
                 prepare()  # e.g. queue a draft save before the connection closes
+            # Its dialogs are windows of their own: hiding the workspace does not hide
+            # them, and deleteLater waits for the event loop. Hide them now, so nothing that
+            # shows a record is on screen once this returns (even inside a modal loop).
+            for other in QApplication.topLevelWidgets():
+                if other.isVisible() and _descends_from(other, workspace):
+                    other.hide()
             self.stack.removeWidget(workspace)
             workspace.hide()
             workspace.deleteLater()

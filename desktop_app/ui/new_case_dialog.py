@@ -37,7 +37,7 @@ class NewCaseDialog(FormDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.create_button.clicked.connect(self._create)
         self.finish_layout("A case is about one child or young person. You can add the people around them next.")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)  # the date placeholder fits whole
         self.reference.setFocus()
 
     def _create(self) -> None:

@@ -105,3 +105,26 @@ def test_idle_lock_on_the_workspace_keeps_the_typing_as_a_draft_and_clears_the_s
     assert drafts.list.count() == 1
     assert TYPED_TEXT in drafts.list.item(0).text()
     drafts.reject()
+
+
+def test_a_lock_leaves_no_dialog_on_screen_even_before_the_event_loop_runs(
+    qtbot: Any,
+    open_window: Callable[..., MainWindow],
+    vault_with_a_case: tuple[Path, int],
+) -> None:
+    """The workspace's dialogs are windows of their own, deleted only when the event loop
+    next runs (a lock can come inside a modal loop). The lock hides them at once: checked
+    here without letting the event loop run at all."""
+    folder, case_id = vault_with_a_case
+    window = open_window(folder)
+    ws = unlock(qtbot, window)
+    ws.show_case(case_id)
+    wait_idle(qtbot, window)
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any(isinstance(w, NoteEditor) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    editor = next(w for w in QApplication.topLevelWidgets() if isinstance(w, NoteEditor))
+    editor.text.setPlainText(TYPED_TEXT)
+
+    window.lock()
+    showing = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not window]
+    assert showing == []
